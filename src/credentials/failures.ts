@@ -1,0 +1,108 @@
+import type { PipelineResponse } from "@azure/core-rest-pipeline";
+import { AuthenticationError, CredentialUnavailableError, type ErrorResponse } from "../errors.js";
+import { isUnreachableError, networkErrorCode, TRY_TIMEOUT_CODE } from "../pipeline/networkErrors.js";
+import type { ManagedIdentitySource } from "../sources/source.js";
+
+/** What a failure message names: which source, at which endpoint. */
+interface FailureContext {
+  source: ManagedIdentitySource<never>;
+  /** The endpoint without its query. */
+  endpoint: string;
+}
+
+const MAX_DETAIL = 300;
+
+function oneLine(text: string): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL)}…` : flat;
+}
+
+/**
+ * The endpoint's own words in an error answer: OAuth's `error`/`error_description`, App Service's
+ * `message`, Service Fabric's `error.code`/`error.message`; an HTML page by its title.
+ * @internal
+ */
+export function readErrorAnswer(body: string | undefined): { errorResponse?: ErrorResponse; text?: string } {
+  if (!body || body.trim() === "") return {};
+  try {
+    const json = JSON.parse(body) as Record<string, unknown>;
+    if (typeof json === "object" && json !== null) {
+      const nested = typeof json["error"] === "object" && json["error"] !== null ? (json["error"] as Record<string, unknown>) : undefined;
+      const error = typeof json["error"] === "string" ? json["error"] : nested?.["code"];
+      const description = json["error_description"] ?? json["message"] ?? json["Message"] ?? nested?.["message"];
+      if (typeof error === "string" || typeof description === "string") {
+        const errorResponse = {
+          error: typeof error === "string" ? oneLine(error) : "",
+          errorDescription: typeof description === "string" ? oneLine(description) : "",
+        };
+        return { errorResponse, text: [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": ") };
+      }
+    }
+  } catch {
+    // Not JSON: an HTML page from a proxy or a plain-text error.
+  }
+  const title = /<title>([^<]*)<\/title>/i.exec(body)?.[1];
+  if (title !== undefined) return { text: `an HTML page titled '${oneLine(title)}'` };
+  if (/^\s*</.test(body)) return { text: "an HTML page" };
+  return { text: `'${oneLine(body)}'` };
+}
+
+function statusHint(status: number): string {
+  if (status === 400) return "The request was refused: is a managed identity (or the user-assigned identity asked for) assigned to this host?";
+  if (status === 401 || status === 403) {
+    return "Access was denied: check the Metadata header is not stripped and that no proxy answers for the endpoint.";
+  }
+  if (status === 404) return "The endpoint path was not found: check the endpoint URL.";
+  if (status === 429) return "The endpoint is throttling: fewer token requests (the cache should make them rare) or wait.";
+  if (status >= 500) return "The endpoint failed on its side after every retry: try again later.";
+  return "";
+}
+
+/**
+ * The error for an error answer: `CredentialUnavailableError` when the source says it means
+ * "no identity here", `AuthenticationError` with the status and the endpoint's words otherwise.
+ * @internal
+ */
+export function failureFromAnswer(context: FailureContext, response: PipelineResponse): Error {
+  const { source, endpoint } = context;
+  const { errorResponse, text } = readErrorAnswer(response.bodyAsText ?? undefined);
+  const said = text ? `: ${text}` : "";
+  if (source.isUnavailableAnswer?.(response.status, response.bodyAsText ?? undefined)) {
+    return new CredentialUnavailableError(
+      `${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here. ${source.troubleshooting ?? ""}`.trim(),
+    );
+  }
+  return new AuthenticationError(
+    `${source.displayName}: ${endpoint} answered ${response.status}${said}. ${statusHint(response.status)} ${source.troubleshooting ?? ""}`.trim(),
+    response.status,
+    errorResponse,
+  );
+}
+
+/**
+ * The error for a request that got no answer: `CredentialUnavailableError` when nothing listens
+ * (refused, unreachable), the caller's `AbortError` as it is, `AuthenticationError` otherwise.
+ * @internal
+ */
+export function failureFromError(context: FailureContext, error: unknown): Error {
+  const { source, endpoint } = context;
+  if (error instanceof AuthenticationError || error instanceof CredentialUnavailableError) return error;
+  const name = (error as Error | undefined)?.name;
+  if (name === "AbortError") return error as Error;
+  const code = networkErrorCode(error);
+  const message = (error as Error | undefined)?.message ?? String(error);
+  if (isUnreachableError(error)) {
+    return new CredentialUnavailableError(
+      `${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity. ${source.troubleshooting ?? ""}`.trim(),
+    );
+  }
+  if (code === TRY_TIMEOUT_CODE) {
+    return new AuthenticationError(
+      `${source.displayName}: ${endpoint} accepted the connection but gave no complete answer in time, on every try (${message}). ${source.troubleshooting ?? ""}`.trim(),
+    );
+  }
+  return new AuthenticationError(
+    `${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}. ${source.troubleshooting ?? ""}`.trim(),
+    (error as { statusCode?: number }).statusCode,
+  );
+}

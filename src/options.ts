@@ -1,0 +1,56 @@
+import type { HttpClient, PipelinePolicy } from "@azure/core-rest-pipeline";
+
+/**
+ * How a credential retries its token endpoint.
+ */
+export interface ManagedIdentityRetryOptions {
+  /** Retries after the first try. Default: 5 for IMDS, 3 for the other sources. 410 from IMDS is retried for at least 70 s whatever this says. */
+  maxRetries?: number;
+  /** The first back-off, doubled on every retry, with jitter. Default: 800 ms. */
+  retryDelayInMs?: number;
+  /** The longest single back-off; a `Retry-After` longer than this ends the retries. Default: 60 s. */
+  maxRetryDelayInMs?: number;
+  /** How long one try may take, connection to last byte, before it is abandoned and retried. Default: 10 s. */
+  tryTimeoutInMs?: number;
+}
+
+/**
+ * A pipeline policy added to a credential's pipeline, once per call or once per try.
+ */
+export interface AdditionalPolicyConfig {
+  /** The policy to add. */
+  policy: PipelinePolicy;
+  /** `perCall` runs once per token request, outside the retries; `perRetry` runs on every try. */
+  position: "perCall" | "perRetry";
+}
+
+/**
+ * Options every managed identity credential takes. Each credential may add its own.
+ */
+export interface ManagedIdentityCredentialOptions {
+  /** The client (application) id of a user-assigned identity. At most one of `clientId`, `objectId`, `resourceId`. */
+  clientId?: string;
+  /** The object (principal) id of a user-assigned identity. */
+  objectId?: string;
+  /** The Azure resource id of a user-assigned identity (`/subscriptions/…/userAssignedIdentities/name`). */
+  resourceId?: string;
+  /**
+   * The full token endpoint URL, overriding the source's default and its environment variable
+   * (tests, emulators, custom hosts). For IMDS a bare origin such as `http://127.0.0.1:8080` is accepted
+   * and the token path appended.
+   */
+  endpoint?: string;
+  /** How the token endpoint is retried. */
+  retryOptions?: ManagedIdentityRetryOptions;
+  /** The HTTP client that sends the requests; the default is Node's `http`/`https`, never through a proxy. */
+  httpClient?: HttpClient;
+  /** A prefix for the `User-Agent` header. */
+  userAgentOptions?: { userAgentPrefix?: string };
+  /** Policies to add to the credential's pipeline. */
+  additionalPolicies?: AdditionalPolicyConfig[];
+  /** Header names and query parameters whose values may appear in the verbose request log. */
+  loggingOptions?: {
+    additionalAllowedHeaderNames?: string[];
+    additionalAllowedQueryParameters?: string[];
+  };
+}

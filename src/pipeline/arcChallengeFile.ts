@@ -1,0 +1,99 @@
+import { constants, promises as fs } from "node:fs";
+import path from "node:path";
+import { AuthenticationError } from "../errors.js";
+
+/** The agent writes a key of a few dozen bytes; a larger file is not a challenge. */
+export const MAX_CHALLENGE_FILE_BYTES = 4096;
+
+/**
+ * The folder where the Azure Connected Machine agent writes its challenge files.
+ * @internal
+ */
+export function defaultArcTokenFolder(platform: NodeJS.Platform = process.platform, env = process.env): string {
+  if (platform === "win32") {
+    const programData = env["ProgramData"] || "C:\\ProgramData";
+    return path.win32.join(programData, "AzureConnectedMachineAgent", "Tokens");
+  }
+  return "/var/opt/azcmagent/tokens";
+}
+
+// O_NONBLOCK: opening a FIFO planted as `x.key` returns at once instead of waiting for a writer.
+// O_NOFOLLOW: a path swapped for a symlink after the checks is refused by the open itself.
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
+
+function refuse(file: string, why: string): AuthenticationError {
+  return new AuthenticationError(`Azure Arc: refused to read the challenge file '${file}': ${why}.`);
+}
+
+function permissionHint(platform: NodeJS.Platform): string {
+  return platform === "win32"
+    ? "run as an administrator or as a member of the 'Hybrid agent extension applications' group"
+    : "add the user running this process to the 'himds' group (sudo usermod -a -G himds $USER) and start a new login session";
+}
+
+/**
+ * Reads the secret of an Arc challenge, after checking that the file the server named is one the
+ * agent wrote: inside `tokenFolder` once every symlink and `..` is resolved, named `*.key`, a
+ * regular file of at most 4096 bytes. The checks that matter are made on the opened file itself,
+ * so that swapping the path between check and read gains nothing.
+ *
+ * @param realm - the path from `WWW-Authenticate: Basic realm=…`
+ * @param tokenFolder - the folder the application trusts (never taken from the server)
+ * @internal
+ */
+export async function readArcChallengeFile(
+  realm: string,
+  tokenFolder: string,
+  platform: NodeJS.Platform = process.platform,
+): Promise<string> {
+  if (path.extname(realm).toLowerCase() !== ".key") throw refuse(realm, "it is not a .key file");
+  if (!path.isAbsolute(realm)) throw refuse(realm, "the path is not absolute");
+
+  let file: string;
+  let folder: string;
+  try {
+    folder = await fs.realpath(tokenFolder);
+  } catch (error) {
+    throw refuse(realm, `the agent's token folder '${tokenFolder}' cannot be opened (${(error as NodeJS.ErrnoException).code})`);
+  }
+  try {
+    file = await fs.realpath(realm);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") {
+      throw refuse(realm, `permission denied; ${permissionHint(platform)}`);
+    }
+    throw refuse(realm, code === "ENOENT" ? "it does not exist" : `it cannot be resolved (${code})`);
+  }
+  if (path.dirname(file) !== folder) {
+    throw refuse(realm, `it is not inside the agent's token folder '${folder}'`);
+  }
+  if (path.extname(file).toLowerCase() !== ".key") throw refuse(realm, "it links to a file that is not a .key file");
+
+  let handle: fs.FileHandle;
+  try {
+    handle = await fs.open(file, OPEN_FLAGS);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `permission denied; ${permissionHint(platform)}`);
+    if (code === "ELOOP") throw refuse(realm, "it was replaced by a symbolic link");
+    throw refuse(realm, `it cannot be opened (${code})`);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw refuse(realm, "it is not a regular file");
+    if (stat.size > MAX_CHALLENGE_FILE_BYTES) {
+      throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
+    }
+    // Read one byte more than allowed: a file that grew after the stat is caught too.
+    const buffer = Buffer.alloc(MAX_CHALLENGE_FILE_BYTES + 1);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    if (bytesRead > MAX_CHALLENGE_FILE_BYTES) throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
+    const secret = buffer.toString("utf8", 0, bytesRead).trim();
+    buffer.fill(0);
+    if (secret.length === 0) throw refuse(realm, "it is empty");
+    return secret;
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,85 @@
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { AuthenticationError } from "../errors.js";
+import { logger } from "../logger.js";
+import { defaultArcTokenFolder, readArcChallengeFile } from "./arcChallengeFile.js";
+
+/** The name of {@link arcChallengePolicy}. */
+export const arcChallengePolicyName = "arcChallengePolicy";
+
+/**
+ * Options of {@link arcChallengePolicy}.
+ */
+export interface ArcChallengePolicyOptions {
+  /**
+   * The folder the agent writes its challenge files to. Default: `/var/opt/azcmagent/tokens` on Linux,
+   * `%ProgramData%\AzureConnectedMachineAgent\Tokens` on Windows. Set by the application only: the
+   * server's challenge can never move it.
+   */
+  tokenFolder?: string;
+}
+
+/**
+ * The realm of a `Basic` challenge, quoted or not, among possibly several challenges.
+ * @internal
+ */
+export function parseBasicRealm(header: string): string | undefined {
+  const match = /(?:^|,)\s*Basic\s+realm\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/i.exec(header);
+  if (!match) return undefined;
+  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2];
+}
+
+/**
+ * Whether a URL's host is this machine's loopback interface.
+ * @internal
+ */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * The Azure Arc file challenge: on `401` with `WWW-Authenticate: Basic realm=<file>`, checks the
+ * file (see {@link ArcChallengePolicyOptions.tokenFolder}), reads it and sends the request again with
+ * `Authorization: Basic <file content>` — only to a loopback endpoint, and only to the origin that
+ * issued the challenge. The secret is removed from the request as soon as it has been sent.
+ *
+ * @example
+ * ```ts
+ * pipeline.addPolicy(arcChallengePolicy({ tokenFolder: "/var/opt/azcmagent/tokens" }));
+ * ```
+ */
+export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): PipelinePolicy {
+  const tokenFolder = options.tokenFolder ?? defaultArcTokenFolder();
+  return {
+    name: arcChallengePolicyName,
+    async sendRequest(request, next) {
+      const challenged = await next(request);
+      if (challenged.status !== 401) return challenged;
+
+      const header = challenged.headers.get("WWW-Authenticate");
+      const realm = header ? parseBasicRealm(header) : undefined;
+      if (realm === undefined) {
+        throw new AuthenticationError(
+          "Azure Arc: the agent answered 401 without a 'WWW-Authenticate: Basic realm=<file>' challenge; is this an Azure Arc agent?",
+          401,
+        );
+      }
+      const origin = new URL(request.url);
+      if (!isLoopbackHost(origin.hostname)) {
+        throw new AuthenticationError(
+          `Azure Arc: the challenge came from ${origin.origin}, which is not this machine; the secret is only ever sent to a loopback endpoint.`,
+          401,
+        );
+      }
+      logger.info(`${arcChallengePolicyName}: challenged with the file ${realm}`);
+      const secret = await readArcChallengeFile(realm, tokenFolder);
+      // The same request object goes out again, so the secret can only reach the origin that asked for it.
+      request.headers.set("Authorization", `Basic ${secret}`);
+      try {
+        return await next(request);
+      } finally {
+        request.headers.delete("Authorization");
+      }
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import {
+  createEmptyPipeline,
+  logPolicy,
+  type Pipeline,
+  type PipelinePolicy,
+  tracingPolicy,
+  userAgentPolicy,
+} from "@azure/core-rest-pipeline";
+import { SDK_VERSION } from "../constants.js";
+import { logger } from "../logger.js";
+import type { AdditionalPolicyConfig } from "../options.js";
+import { responseBodyPolicy } from "./responseBodyPolicy.js";
+import { tryTimeoutPolicy } from "./tryTimeoutPolicy.js";
+
+/** The default bound on one try, connection to last byte. */
+export const DEFAULT_TRY_TIMEOUT_MS = 10_000;
+
+/**
+ * What goes into a managed identity pipeline.
+ */
+export interface ManagedIdentityPipelineOptions {
+  /** The source's headers, such as {@link metadataHeaderPolicy}; run once per call. */
+  headerPolicies?: PipelinePolicy[];
+  /** The retry policy: {@link imdsRetryPolicy} or {@link managedIdentityRetryPolicy}. */
+  retryPolicy: PipelinePolicy;
+  /** The source's challenge policy, such as {@link arcChallengePolicy}; run on every try. */
+  challengePolicy?: PipelinePolicy;
+  /** How long one try may take. Default: 10 s. */
+  tryTimeoutInMs?: number;
+  /** The application's own policies. */
+  additionalPolicies?: AdditionalPolicyConfig[];
+  /** A prefix for the `User-Agent` header. */
+  userAgentPrefix?: string;
+  /** Header names and query parameters whose values may appear in the verbose request log. */
+  loggingOptions?: { additionalAllowedHeaderNames?: string[]; additionalAllowedQueryParameters?: string[] };
+}
+
+/**
+ * Builds the one pipeline shape every managed identity source uses, outermost first:
+ * user agent, tracing, the source's headers, per-call policies, retry, per-try policies, the
+ * source's challenge, the per-try timeout, logging, and a bounded body reader.
+ *
+ * There is deliberately no proxy policy (these endpoints are on the machine itself and must never
+ * go through `HTTP(S)_PROXY`) and no redirect policy (a token request is never redirected, and
+ * following one could carry a secret elsewhere).
+ */
+export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOptions): Pipeline {
+  const pipeline = createEmptyPipeline();
+  const add = (policy: PipelinePolicy | undefined): void => {
+    if (policy) pipeline.addPolicy(policy);
+  };
+  const additional = (position: AdditionalPolicyConfig["position"]): PipelinePolicy[] =>
+    (options.additionalPolicies ?? []).filter((p) => p.position === position).map((p) => p.policy);
+
+  const userAgentPrefix = [options.userAgentPrefix, `azsdk-js-azure-managed-identity/${SDK_VERSION}`].filter(Boolean).join(" ");
+  add(userAgentPolicy({ userAgentPrefix }));
+  add(tracingPolicy({ userAgentPrefix }));
+  options.headerPolicies?.forEach(add);
+  additional("perCall").forEach(add);
+  add(options.retryPolicy);
+  additional("perRetry").forEach(add);
+  add(options.challengePolicy);
+  add(tryTimeoutPolicy(options.tryTimeoutInMs ?? DEFAULT_TRY_TIMEOUT_MS));
+  add(
+    logPolicy({
+      logger: logger.info,
+      additionalAllowedHeaderNames: ["Metadata", "WWW-Authenticate", ...(options.loggingOptions?.additionalAllowedHeaderNames ?? [])],
+      additionalAllowedQueryParameters: [
+        "api-version",
+        "resource",
+        ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []),
+      ],
+    }),
+  );
+  add(responseBodyPolicy());
+  return pipeline;
+}

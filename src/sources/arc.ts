@@ -1,0 +1,44 @@
+import { readEnv } from "../environment.js";
+import { arcChallengePolicy, type ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
+import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { parseEndpoint } from "./endpoint.js";
+import type { ManagedIdentitySource } from "./source.js";
+
+/** Where the Azure Connected Machine agent (himds) listens by default. */
+export const ARC_DEFAULT_ENDPOINT = "http://127.0.0.1:40342/metadata/identity/oauth2/token";
+
+/**
+ * Options of {@link ArcCredential}.
+ */
+export interface ArcCredentialOptions extends ManagedIdentityCredentialOptions, ArcChallengePolicyOptions {}
+
+/**
+ * Azure Arc-enabled servers: the local himds agent with the file challenge.
+ * `GET $IDENTITY_ENDPOINT?api-version=2020-06-01&resource=R` with `Metadata: true`, answered by a 401
+ * naming a file whose content proves that the caller may read it.
+ * @internal
+ */
+export const arcSource: ManagedIdentitySource<ArcCredentialOptions> = {
+  name: "arc",
+  displayName: "Azure Arc",
+  identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
+  retry: "standard",
+  endpoint(options, env) {
+    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
+    return parseEndpoint(readEnv("IDENTITY_ENDPOINT", env) ?? ARC_DEFAULT_ENDPOINT, "IDENTITY_ENDPOINT");
+  },
+  request({ resource, identityParameter }) {
+    const query: Record<string, string> = { "api-version": "2020-06-01", resource };
+    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+    return { method: "GET", query };
+  },
+  policies: (options) => ({
+    headers: [metadataHeaderPolicy()],
+    challenge: arcChallengePolicy({ tokenFolder: options.tokenFolder }),
+  }),
+  // Older agents ignore a user-assigned identity and answer with the system-assigned one.
+  verifiesIdentityClaims: true,
+  troubleshooting:
+    "Check that the Azure Connected Machine agent runs (azcmagent show) and that this process may read its token folder (the 'himds' group on Linux).",
+};

@@ -1,0 +1,27 @@
+import { readEnv } from "../environment.js";
+import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
+import { parseEndpoint } from "./endpoint.js";
+import type { ManagedIdentitySource } from "./source.js";
+
+/** Where Cloud Shell's token endpoint listens when `MSI_ENDPOINT` is not set. */
+export const CLOUD_SHELL_DEFAULT_ENDPOINT = "http://localhost:50342/oauth2/token";
+
+/**
+ * Azure Cloud Shell: `POST $MSI_ENDPOINT` with `Metadata: true` and the form body `resource=R`.
+ * It gives tokens for the signed-in user, so it takes no user-assigned identity.
+ * @internal
+ */
+export const cloudShellSource: ManagedIdentitySource = {
+  name: "cloudshell",
+  displayName: "Cloud Shell",
+  identityParameters: {},
+  identityRestriction: "Cloud Shell gives tokens for the signed-in user only, not for a user-assigned identity",
+  retry: "standard",
+  endpoint(options, env) {
+    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
+    return parseEndpoint(readEnv("MSI_ENDPOINT", env) ?? CLOUD_SHELL_DEFAULT_ENDPOINT, "MSI_ENDPOINT");
+  },
+  request: ({ resource }) => ({ method: "POST", form: { resource } }),
+  policies: () => ({ headers: [metadataHeaderPolicy()] }),
+  troubleshooting: "Run this inside Azure Cloud Shell, where MSI_ENDPOINT is set.",
+};

@@ -1,0 +1,42 @@
+import { readEnv } from "../environment.js";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
+import { parseEndpoint } from "./endpoint.js";
+import type { ManagedIdentitySource } from "./source.js";
+
+/** The Instance Metadata Service's address on every Azure VM. */
+export const IMDS_HOST = "http://169.254.169.254";
+/** The token path under an IMDS host. */
+export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
+
+/**
+ * The Azure Instance Metadata Service: Azure VMs, VM scale sets, AKS nodes.
+ * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
+ * @internal
+ */
+export const imdsSource: ManagedIdentitySource = {
+  name: "imds",
+  displayName: "IMDS",
+  identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
+  retry: "imds",
+  endpoint(options: ManagedIdentityCredentialOptions, env) {
+    const [value, from] =
+      options.endpoint !== undefined
+        ? [options.endpoint, "The endpoint option"]
+        : [readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env), "AZURE_POD_IDENTITY_AUTHORITY_HOST"];
+    const url = parseEndpoint(value ?? IMDS_HOST, from);
+    // A bare origin names the IMDS host, as AZURE_POD_IDENTITY_AUTHORITY_HOST always does.
+    if (url.pathname === "/") url.pathname = IMDS_TOKEN_PATH;
+    return url;
+  },
+  request({ resource, identityParameter }) {
+    const query: Record<string, string> = { "api-version": "2018-02-01", resource };
+    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+    return { method: "GET", query };
+  },
+  policies: () => ({ headers: [metadataHeaderPolicy()] }),
+  // 400: no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
+  isUnavailableAnswer: (status, body) => status === 400 || (status === 403 && /unreachable/i.test(body ?? "")),
+  troubleshooting:
+    "On an Azure VM, check that a managed identity is assigned to it (az vm identity show) and that nothing (a proxy, a firewall, a container network) stands between this process and 169.254.169.254.",
+};

@@ -1,0 +1,80 @@
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
+import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
+
+/**
+ * The managed identity sources, as `detectManagedIdentity` names them.
+ */
+export type ManagedIdentitySourceName =
+  | "imds"
+  | "arc"
+  | "cloudshell"
+  | "appservice"
+  | "servicefabric"
+  | "azureml"
+  | "workloadidentity";
+
+/**
+ * What a source's token request carries besides the endpoint; the shared machinery encodes it.
+ * @internal
+ */
+export interface SourceRequest {
+  method: "GET" | "POST";
+  /** Query parameters added to the endpoint URL. */
+  query?: Record<string, string>;
+  /** Request headers. */
+  headers?: Record<string, string>;
+  /** A form body (`application/x-www-form-urlencoded`). */
+  form?: Record<string, string>;
+}
+
+/**
+ * What the shared machinery tells a source when it builds a request.
+ * @internal
+ */
+export interface SourceRequestContext {
+  endpoint: URL;
+  /** The resource, the scope without `/.default`. */
+  resource: string;
+  /** The user-assigned identity's query parameter, already named for this source. */
+  identityParameter: [name: string, value: string] | undefined;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * The policies a source adds to the shared pipeline.
+ * @internal
+ */
+export interface SourcePolicies {
+  headers?: PipelinePolicy[];
+  challenge?: PipelinePolicy;
+}
+
+/**
+ * One source of managed identity tokens, as a plain description: the one shared credential
+ * machinery does the pipeline, parsing, cache, single-flight, errors and logging.
+ * @internal
+ */
+export interface ManagedIdentitySource<TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions> {
+  name: ManagedIdentitySourceName;
+  /** For messages: "IMDS", "Azure Arc". */
+  displayName: string;
+  /** The query parameter for each kind of user-assigned identity the source takes; none means none. */
+  identityParameters: Partial<Record<UserAssignedIdentityKind, string>>;
+  /** Why it takes no user-assigned identity (or not this kind), for the construction error. */
+  identityRestriction?: string;
+  /** Which retry rules: IMDS's own, or the shorter ones of the other endpoints. */
+  retry: "imds" | "standard";
+  /** The token endpoint from the options and the environment; throws `CredentialUnavailableError` when there is none. */
+  endpoint(options: TOptions, env: NodeJS.ProcessEnv): URL;
+  /** The request for one token. */
+  request(context: SourceRequestContext): SourceRequest | Promise<SourceRequest>;
+  /** The source's own policies. */
+  policies?(options: TOptions): SourcePolicies;
+  /** An error answer that means "no managed identity here" rather than a failure. */
+  isUnavailableAnswer?(status: number, body: string | undefined): boolean;
+  /** The host may ignore the identity asked for: check the token's claims and fail closed. */
+  verifiesIdentityClaims?: boolean;
+  /** A hint added to every failure message: what to check on this kind of host. */
+  troubleshooting?: string;
+}

@@ -1,0 +1,26 @@
+const TWO_HOURS = 2 * 60 * 60_000;
+const FIVE_MINUTES = 5 * 60_000;
+const MAX_JITTER = 60_000;
+
+/**
+ * When a token should be refreshed, in epoch milliseconds: the endpoint's `refresh_in` when given,
+ * else half the lifetime for tokens of two hours or more, else five minutes before expiry (half the
+ * lifetime for tokens shorter than ten minutes). A little random jitter, at most 5% of the lifetime
+ * and one minute, is taken off so that a fleet of processes does not refresh in lock-step.
+ * @internal
+ */
+export function refreshAfter(
+  now: number,
+  expiresOn: number,
+  refreshInMs: number | undefined,
+  random: () => number = Math.random,
+): number {
+  const lifetime = expiresOn - now;
+  let at: number;
+  if (refreshInMs !== undefined && refreshInMs < lifetime) at = now + refreshInMs;
+  else if (lifetime >= TWO_HOURS) at = now + lifetime / 2;
+  else if (lifetime > 2 * FIVE_MINUTES) at = expiresOn - FIVE_MINUTES;
+  else at = now + lifetime / 2;
+  const jitter = random() * Math.min(lifetime * 0.05, MAX_JITTER);
+  return Math.max(now, Math.floor(at - jitter));
+}

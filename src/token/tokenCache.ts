@@ -1,0 +1,163 @@
+import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
+import { logger } from "../logger.js";
+import { createAbortError } from "./abort.js";
+import { scopeToResource } from "./resource.js";
+
+/** A cached token is served until this close to its expiry; after that, callers wait for a new one. */
+const EXPIRY_MARGIN_MS = 30_000;
+const BACKGROUND_RETRY_MIN_MS = 10_000;
+const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
+
+/** Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. */
+export type FetchToken = (resource: string, signal: AbortSignal, options: GetTokenOptions | undefined) => Promise<AccessToken>;
+
+/** One request for a token, shared by every caller that waits for it. */
+interface Flight {
+  readonly promise: Promise<AccessToken>;
+  readonly controller: AbortController;
+  /** A background refresh runs to the end even when no caller waits for it. */
+  readonly background: boolean;
+  waiters: number;
+  settled: boolean;
+}
+
+interface Entry {
+  readonly resource: string;
+  token: AccessToken | undefined;
+  flight: Flight | undefined;
+  /** After a failed background refresh, the next one waits until then. */
+  backgroundRetryAt: number;
+  backgroundFailures: number;
+}
+
+/**
+ * The per-credential token cache with single-flight and background refresh:
+ * - fresh (before `refreshAfterTimestamp`): the cached token, no I/O;
+ * - stale but valid (until 30 s before expiry): the cached token at once, and one background
+ *   refresh whose failure is logged and retried after a back-off, never thrown at a caller;
+ * - expired or missing: the caller waits for the request, shared with every concurrent caller.
+ *
+ * Entries are keyed by the scope string as given, several scopes naming one resource share an entry,
+ * so a lookup is one `Map.get` whatever the number of tokens cached.
+ * @internal
+ */
+export class TokenCache {
+  private readonly byScope = new Map<string, Entry>();
+  private readonly byResource = new Map<string, Entry>();
+
+  constructor(
+    private readonly fetchToken: FetchToken,
+    private readonly timeoutError: (timeoutMs: number) => Error,
+  ) {}
+
+  getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
+    const entry = this.byScope.get(scope) ?? this.addEntry(scope);
+    const token = entry.token;
+    if (token !== undefined && options?.claims === undefined) {
+      const now = Date.now();
+      if (now < token.refreshAfterTimestamp!) return Promise.resolve(token);
+      if (now < token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
+        this.refreshInBackground(entry, now);
+        return Promise.resolve(token);
+      }
+    }
+    const flight = entry.flight ?? this.startFlight(entry, false);
+    flight.waiters++;
+    return this.wait(flight, options);
+  }
+
+  private addEntry(scope: string): Entry {
+    const resource = scopeToResource(scope);
+    let entry = this.byResource.get(resource);
+    if (entry === undefined) {
+      entry = { resource, token: undefined, flight: undefined, backgroundRetryAt: 0, backgroundFailures: 0 };
+      this.byResource.set(resource, entry);
+    }
+    this.byScope.set(scope, entry);
+    return entry;
+  }
+
+  private refreshInBackground(entry: Entry, now: number): void {
+    if (entry.flight !== undefined || now < entry.backgroundRetryAt) return;
+    logger.info(`Refreshing the token for ${entry.resource} in the background.`);
+    this.startFlight(entry, true);
+  }
+
+  private startFlight(entry: Entry, background: boolean): Flight {
+    const controller = new AbortController();
+    const promise = this.fetchToken(entry.resource, controller.signal, undefined).then(
+      (token) => {
+        flight.settled = true;
+        if (entry.flight === flight) entry.flight = undefined;
+        entry.token = token;
+        entry.backgroundFailures = 0;
+        entry.backgroundRetryAt = 0;
+        return token;
+      },
+      (error: unknown) => {
+        flight.settled = true;
+        if (entry.flight === flight) entry.flight = undefined;
+        if (background) {
+          entry.backgroundFailures++;
+          const backoff = Math.min(BACKGROUND_RETRY_MIN_MS * 2 ** (entry.backgroundFailures - 1), BACKGROUND_RETRY_MAX_MS);
+          entry.backgroundRetryAt = Date.now() + backoff;
+          logger.warning(
+            `The background refresh of the token for ${entry.resource} failed; the cached token is still valid and the refresh is retried in ${Math.round(backoff / 1000)} s: ${(error as Error)?.message ?? String(error)}`,
+          );
+        }
+        throw error;
+      },
+    );
+    // A background refresh may have no waiter at all: its failure must never be an unhandled rejection.
+    promise.catch(() => undefined);
+    const flight: Flight = { promise, controller, background, waiters: 0, settled: false };
+    entry.flight = flight;
+    return flight;
+  }
+
+  /** The caller's view of a shared flight: it may stop waiting (abort, timeout) without cancelling it for others. */
+  private wait(flight: Flight, options: GetTokenOptions | undefined): Promise<AccessToken> {
+    const signal = options?.abortSignal;
+    const timeout = options?.requestOptions?.timeout;
+    if (signal === undefined && !(timeout && timeout > 0)) {
+      return flight.promise.finally(() => this.leave(flight));
+    }
+    if (signal?.aborted) {
+      this.leave(flight);
+      return Promise.reject(createAbortError());
+    }
+    return new Promise<AccessToken>((resolve, reject) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const stop = (error: Error): void => {
+        cleanup();
+        this.leave(flight);
+        reject(error);
+      };
+      const onAbort = (): void => stop(createAbortError());
+      const cleanup = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+      };
+      signal?.addEventListener("abort", onAbort);
+      if (timeout && timeout > 0) timer = setTimeout(() => stop(this.timeoutError(timeout)), timeout);
+      flight.promise.then(
+        (token) => {
+          cleanup();
+          this.leave(flight);
+          resolve(token);
+        },
+        (error: unknown) => {
+          cleanup();
+          this.leave(flight);
+          reject(error);
+        },
+      );
+    });
+  }
+
+  private leave(flight: Flight): void {
+    flight.waiters--;
+    // Nobody waits for this request any more: stop it, so that a hung endpoint holds nothing.
+    if (flight.waiters === 0 && !flight.settled && !flight.background) flight.controller.abort();
+  }
+}

@@ -1,0 +1,37 @@
+import type { ManagedIdentityCredentialOptions } from "./options.js";
+
+/** Which id names a user-assigned identity. */
+export type UserAssignedIdentityKind = "clientId" | "objectId" | "resourceId";
+
+/**
+ * A user-assigned identity, by one of its ids.
+ * @internal
+ */
+export interface UserAssignedIdentity {
+  kind: UserAssignedIdentityKind;
+  value: string;
+}
+
+const KINDS: UserAssignedIdentityKind[] = ["clientId", "objectId", "resourceId"];
+
+/**
+ * The user-assigned identity the options ask for, or `undefined` for the system-assigned one.
+ * Throws when more than one id is given: the endpoint would pick one silently.
+ * @internal
+ */
+export function userAssignedIdentity(options: ManagedIdentityCredentialOptions): UserAssignedIdentity | undefined {
+  const given = KINDS.filter((kind) => options[kind] !== undefined && options[kind] !== "");
+  if (given.length > 1) {
+    throw new TypeError(`Give at most one of clientId, objectId and resourceId; got ${given.join(" and ")}.`);
+  }
+  const kind = given[0];
+  return kind === undefined ? undefined : { kind, value: options[kind]! };
+}
+
+/**
+ * A short text for messages and cache keys: `clientId 1234…` or `system-assigned`.
+ * @internal
+ */
+export function describeIdentity(identity: UserAssignedIdentity | undefined): string {
+  return identity === undefined ? "the system-assigned identity" : `the user-assigned identity with ${identity.kind} ${identity.value}`;
+}

@@ -1,0 +1,16 @@
+// The network rule: no test may send a packet beyond loopback, above all to 169.254.169.254.
+// nock refuses every other connection at once (ENETUNREACH), so such a test fails fast, never hangs.
+import nock from "nock";
+import { afterAll, beforeAll } from "vitest";
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)(:\d+)?$/;
+
+beforeAll(() => {
+  nock.disableNetConnect();
+  nock.enableNetConnect((host) => LOOPBACK.test(host));
+});
+
+afterAll(() => {
+  nock.cleanAll();
+  nock.enableNetConnect();
+});
