@@ -14,6 +14,8 @@ export const managedIdentityRetryPolicyName = "managedIdentityRetryPolicy";
 const IMDS_GONE_MIN_RETRY_MS = 70_000;
 const DEFAULT_RETRY_DELAY_MS = 800;
 const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
+/** The shortest wait between the retries made past `maxRetries` to cover a minimum retry time. */
+const MIN_EXTRA_RETRY_DELAY_MS = 1_000;
 
 interface RetryRules {
   name: string;
@@ -51,7 +53,7 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
         if (response !== undefined && !rules.retriable(response.status)) return response;
 
         const retryAfter = response && parseRetryAfter(response);
-        const wait = retryAfter ?? backoff(retry);
+        let wait = retryAfter ?? backoff(retry);
         const mustKeepTrying =
           rules.minimumRetryTime !== undefined &&
           response?.status === rules.minimumRetryTime.status &&
@@ -60,6 +62,9 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
           if (response !== undefined) return response;
           throw failure;
         }
+        // Past maxRetries only to cover the minimum retry time: a zero delay (retryDelayInMs 0,
+        // Retry-After 0) would otherwise never add up to it and turn into a request storm.
+        if (retry >= maxRetries) wait = Math.max(wait, MIN_EXTRA_RETRY_DELAY_MS);
         logger.info(
           `${rules.name}: ${response ? `status ${response.status}` : `connection error (${(failure as Error).message})`}; retry ${retry + 1} in ${Math.round(wait)} ms`,
         );
