@@ -32,7 +32,7 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
 
   constructor(
     readonly source: ManagedIdentitySource<TOptions>,
-    options: TOptions,
+    private readonly options: TOptions,
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.identity = userAssignedIdentity(options);
@@ -57,7 +57,7 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
     this.endpoint = endpoint;
     this.endpointText = endpoint ? `${endpoint.origin}${endpoint.pathname}` : "(no endpoint)";
 
-    const policies = source.policies?.(options) ?? {};
+    const policies = source.policies?.(options, env) ?? {};
     const retry = source.retry === "imds" ? imdsRetryPolicy : managedIdentityRetryPolicy;
     this.pipeline = createManagedIdentityPipeline({
       headerPolicies: policies.headers,
@@ -92,7 +92,13 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
     if (endpoint === undefined) throw this.endpointError;
     const context = { source: source as ManagedIdentitySource<never>, endpoint: this.endpointText };
 
-    const description = await source.request({ endpoint, resource, identityParameter: this.identityParameter, env: this.env });
+    const description = await source.request({
+      endpoint,
+      resource,
+      identityParameter: this.identityParameter,
+      env: this.env,
+      options: this.options,
+    });
     const request = createTokenRequest(endpoint, description, signal, options?.tracingOptions);
     const requestTime = Date.now();
     let response;

@@ -24,6 +24,8 @@ export const arcSource: ManagedIdentitySource<ArcCredentialOptions> = {
   displayName: "Azure Arc",
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "standard",
+  // Or the agent installed: src/detection/arcAgent.ts.
+  detectedBy: ["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"],
   endpoint(options, env) {
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
     return parseEndpoint(readEnv("IDENTITY_ENDPOINT", env) ?? ARC_DEFAULT_ENDPOINT, "IDENTITY_ENDPOINT");

@@ -17,6 +17,8 @@ export const cloudShellSource: ManagedIdentitySource = {
   identityParameters: {},
   identityRestriction: "Cloud Shell gives tokens for the signed-in user only, not for a user-assigned identity",
   retry: "standard",
+  // Azure ML, checked before, sets MSI_SECRET as well.
+  detectedBy: ["MSI_ENDPOINT"],
   endpoint(options, env) {
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
     return parseEndpoint(readEnv("MSI_ENDPOINT", env) ?? CLOUD_SHELL_DEFAULT_ENDPOINT, "MSI_ENDPOINT");

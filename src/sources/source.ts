@@ -32,13 +32,15 @@ export interface SourceRequest {
  * What the shared machinery tells a source when it builds a request.
  * @internal
  */
-export interface SourceRequestContext {
+export interface SourceRequestContext<TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions> {
   endpoint: URL;
   /** The resource, the scope without `/.default`. */
   resource: string;
   /** The user-assigned identity's query parameter, already named for this source. */
   identityParameter: [name: string, value: string] | undefined;
   env: NodeJS.ProcessEnv;
+  /** The credential's options, for a source that takes its own (a token file path, say). */
+  options: TOptions;
 }
 
 /**
@@ -68,9 +70,15 @@ export interface ManagedIdentitySource<TOptions extends ManagedIdentityCredentia
   /** The token endpoint from the options and the environment; throws `CredentialUnavailableError` when there is none. */
   endpoint(options: TOptions, env: NodeJS.ProcessEnv): URL;
   /** The request for one token. */
-  request(context: SourceRequestContext): SourceRequest | Promise<SourceRequest>;
-  /** The source's own policies. */
-  policies?(options: TOptions): SourcePolicies;
+  request(context: SourceRequestContext<TOptions>): SourceRequest | Promise<SourceRequest>;
+  /** The source's own policies; called once per credential. */
+  policies?(options: TOptions, env: NodeJS.ProcessEnv): SourcePolicies;
+  /**
+   * The environment variables that select this source when all are set (and not empty). Sources are
+   * checked in the detection order, so a source may rely on the ones before it not having matched.
+   * None: the source is not selected by the environment alone.
+   */
+  detectedBy?: readonly string[];
   /** An error answer that means "no managed identity here" rather than a failure. */
   isUnavailableAnswer?(status: number, body: string | undefined): boolean;
   /** The host may ignore the identity asked for: check the token's claims and fail closed. */
