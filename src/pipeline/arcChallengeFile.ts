@@ -54,7 +54,11 @@ export async function readArcChallengeFile(
   try {
     folder = await fs.realpath(tokenFolder);
   } catch (error) {
-    throw refuse(realm, `the agent's token folder '${tokenFolder}' cannot be opened (${(error as NodeJS.ErrnoException).code})`);
+    const code = (error as NodeJS.ErrnoException).code;
+    const cannotOpen = `the agent's token folder '${tokenFolder}' cannot be opened`;
+    // Denied on the way to the folder is the same missing group membership as denied on the file.
+    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `${cannotOpen}: permission denied; ${permissionHint(platform)}`);
+    throw refuse(realm, `${cannotOpen} (${code})`);
   }
   try {
     file = await fs.realpath(realm);
