@@ -13,6 +13,7 @@ export type FetchToken = (resource: string, signal: AbortSignal, options: GetTok
 
 /** One request for a token, shared by every caller that waits for it. */
 interface Flight {
+  readonly entry: Entry;
   readonly promise: Promise<AccessToken>;
   readonly controller: AbortController;
   /** A background refresh runs to the end even when no caller waits for it. */
@@ -51,6 +52,8 @@ export class TokenCache {
   ) {}
 
   getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
+    // Already cancelled: no request, not even a shared one.
+    if (options?.abortSignal?.aborted) return Promise.reject(createAbortError());
     const entry = this.byScope.get(scope) ?? this.addEntry(scope);
     const token = entry.token;
     if (token !== undefined && options?.claims === undefined) {
@@ -110,7 +113,7 @@ export class TokenCache {
     );
     // A background refresh may have no waiter at all: its failure must never be an unhandled rejection.
     promise.catch(() => undefined);
-    const flight: Flight = { promise, controller, background, waiters: 0, settled: false };
+    const flight: Flight = { entry, promise, controller, background, waiters: 0, settled: false };
     entry.flight = flight;
     return flight;
   }
@@ -121,10 +124,6 @@ export class TokenCache {
     const timeout = options?.requestOptions?.timeout;
     if (signal === undefined && !(timeout && timeout > 0)) {
       return flight.promise.finally(() => this.leave(flight));
-    }
-    if (signal?.aborted) {
-      this.leave(flight);
-      return Promise.reject(createAbortError());
     }
     return new Promise<AccessToken>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
@@ -157,7 +156,11 @@ export class TokenCache {
 
   private leave(flight: Flight): void {
     flight.waiters--;
-    // Nobody waits for this request any more: stop it, so that a hung endpoint holds nothing.
-    if (flight.waiters === 0 && !flight.settled && !flight.background) flight.controller.abort();
+    // Nobody waits for this request any more: stop it, so that a hung endpoint holds nothing,
+    // and detach it at once, so that a caller arriving before it settles starts a new one.
+    if (flight.waiters === 0 && !flight.settled && !flight.background) {
+      if (flight.entry.flight === flight) flight.entry.flight = undefined;
+      flight.controller.abort();
+    }
   }
 }

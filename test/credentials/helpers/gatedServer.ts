@@ -45,7 +45,9 @@ export async function startGatedServer(): Promise<GatedServer> {
     });
   });
 
-  return Object.assign(server, {
+  // Not Object.assign: it would copy the getters' current values instead of the getters.
+  return {
+    ...server,
     get pending() {
       return pending;
     },
@@ -56,5 +58,5 @@ export async function startGatedServer(): Promise<GatedServer> {
       answer = next;
       held.splice(0).forEach((send) => send());
     },
-  });
+  };
 }
