@@ -52,3 +52,15 @@ export async function settleWithFakeClock<T>(promise: Promise<T>, options: Settl
     }
   }
 }
+
+/**
+ * Lets the real event loop run (loopback I/O) until `predicate` holds, without moving the fake
+ * clock; fails after `maxMs` real milliseconds.
+ */
+export async function waitForReal(predicate: () => boolean, maxMs = 5_000): Promise<void> {
+  const start = realHrtime();
+  while (!predicate()) {
+    if (Number((realHrtime() - start) / 1_000_000n) > maxMs) throw new Error(`condition not met within ${maxMs} ms`);
+    await new Promise<void>((resolve) => realSetImmediate(resolve));
+  }
+}
