@@ -9,6 +9,7 @@ import {
   CloudShellCredential,
   CredentialUnavailableError,
   ImdsCredential,
+  type ManagedIdentityRetryOptions,
   responseBodyPolicy,
   tryTimeoutPolicy,
 } from "../../src/index.js";
@@ -37,7 +38,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function imds(origin: string, retryOptions: ConstructorParameters<typeof ImdsCredential>[0]["retryOptions"]) {
+function imds(origin: string, retryOptions: ManagedIdentityRetryOptions) {
   const recorder = tryRecorder();
   const credential = new ImdsCredential({
     endpoint: origin,
