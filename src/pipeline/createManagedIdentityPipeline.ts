@@ -12,6 +12,9 @@ import type { AdditionalPolicyConfig } from "../options.js";
 import { responseBodyPolicy } from "./responseBodyPolicy.js";
 import { tryTimeoutPolicy } from "./tryTimeoutPolicy.js";
 
+/** Headers whose values are secrets (the Arc file's content, App Service's and Service Fabric's shared secrets): never logged. */
+const SECRET_HEADERS = new Set(["authorization", "x-identity-header", "secret"]);
+
 /** The default bound on one try, connection to last byte. */
 export const DEFAULT_TRY_TIMEOUT_MS = 10_000;
 
@@ -64,7 +67,12 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
   add(
     logPolicy({
       logger: logger.info,
-      additionalAllowedHeaderNames: ["Metadata", "WWW-Authenticate", ...(options.loggingOptions?.additionalAllowedHeaderNames ?? [])],
+      additionalAllowedHeaderNames: [
+        "Metadata",
+        "WWW-Authenticate",
+        // The application may widen the log, but never to a header that carries a secret.
+        ...(options.loggingOptions?.additionalAllowedHeaderNames ?? []).filter((name) => !SECRET_HEADERS.has(name.toLowerCase())),
+      ],
       additionalAllowedQueryParameters: [
         "api-version",
         "resource",

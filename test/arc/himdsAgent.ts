@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { promises as fs } from "node:fs";
+import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
@@ -57,7 +58,7 @@ export interface HimdsAgentOptions {
   /** The secret the agent expects back as `Authorization: Basic <secret>`. */
   secret: string;
   /** The answer to a request that carries the right secret. Default: a token `arc-token`. */
-  answer?: (request: SeenRequest) => Answer | undefined;
+  answer?: (request: SeenRequest, raw: { req: http.IncomingMessage; res: http.ServerResponse }) => Answer | undefined;
 }
 
 /**
@@ -65,7 +66,7 @@ export interface HimdsAgentOptions {
  * challenge; one with the right secret gets the token; one with a wrong secret gets 401 again.
  */
 export async function startHimdsAgent(options: HimdsAgentOptions): Promise<HimdsAgent> {
-  const server = await startTokenServer((request) => {
+  const server = await startTokenServer((request, raw) => {
     const authorization = request.headers["authorization"];
     if (authorization === undefined) {
       return {
@@ -77,7 +78,7 @@ export async function startHimdsAgent(options: HimdsAgentOptions): Promise<Himds
     if (authorization !== `Basic ${options.secret}`) {
       return { status: 401, body: { error: "invalid_secret", error_description: "the secret is not the expected one" } };
     }
-    return options.answer ? options.answer(request) : tokenAnswer("arc-token");
+    return options.answer ? options.answer(request, raw) : tokenAnswer("arc-token");
   });
   return { ...server, endpoint: `${server.origin}${ARC_TOKEN_PATH}` };
 }
