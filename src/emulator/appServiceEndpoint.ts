@@ -1,0 +1,65 @@
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { resourceIsScope, unknownResourceDescription } from "./answers.js";
+import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
+import { findIdentity, selectorFromQuery } from "./identities.js";
+import type { TokenIssuer } from "./tokenIssuer.js";
+
+/** The path of the emulated App Service identity endpoint (on Azure it varies; IDENTITY_ENDPOINT names it). @internal */
+export const APP_SERVICE_TOKEN_PATH = "/msi/token";
+
+/** App Service's error shape. @internal */
+export function appServiceError(status: number, message: string): EmulatedAnswer {
+  return { status, body: { statusCode: status, message, correlationId: randomUUID() } };
+}
+
+function sameSecret(presented: string, expected: string): boolean {
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/**
+ * App Service's (and Functions', Container Apps') identity endpoint, api-version 2019-08-01:
+ * `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R` with `X-IDENTITY-HEADER: $IDENTITY_HEADER`;
+ * identity parameters `client_id`, `principal_id` (or `object_id`), `mi_res_id`. `expires_on` is epoch
+ * seconds as a string, as 2019-08-01 sends it.
+ * @internal
+ */
+export function appServiceEndpoint(issuer: TokenIssuer, identityHeader: string): EndpointBehaviour {
+  return {
+    name: "appservice",
+    injectedError: (status) => appServiceError(status, `HTTP ${status}. (Injected by the emulator.)`),
+    handle(request) {
+      if (request.url.pathname !== APP_SERVICE_TOKEN_PATH) return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
+      if (request.method !== "GET") return appServiceError(405, `The method ${request.method} is not allowed; use GET.`);
+      const header = request.headers["x-identity-header"];
+      if (typeof header !== "string" || !sameSecret(header, identityHeader)) {
+        return appServiceError(401, "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.");
+      }
+      const apiVersion = request.url.searchParams.get("api-version");
+      if (apiVersion !== "2019-08-01") return appServiceError(400, `Unsupported api-version '${apiVersion ?? ""}'; use 2019-08-01.`);
+      const resource = request.url.searchParams.get("resource");
+      if (!resource) return appServiceError(400, "The resource parameter is required.");
+      if (resourceIsScope(resource)) return appServiceError(400, unknownResourceDescription(resource, issuer.identities.tenantId));
+      const selector = selectorFromQuery(request.url.searchParams, {
+        clientId: ["client_id"],
+        objectId: ["principal_id", "object_id"],
+        resourceId: ["mi_res_id"],
+      });
+      if (selector === "ambiguous") return appServiceError(400, "Only one of client_id, principal_id and mi_res_id may be given.");
+      const identity = findIdentity(issuer.identities, selector);
+      if (identity === undefined) return appServiceError(400, "Unable to load the proper Managed Identity.");
+      const issued = issuer.forIdentity(identity, resource);
+      return {
+        status: 200,
+        body: {
+          access_token: issued.accessToken,
+          expires_on: String(issued.expiresOn),
+          resource,
+          token_type: "Bearer",
+          client_id: identity.clientId,
+        },
+      };
+    },
+  };
+}

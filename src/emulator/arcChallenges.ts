@@ -1,0 +1,103 @@
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+/** Options of {@link ArcChallenges}. @internal */
+export interface ArcChallengesOptions {
+  /** Where the challenge files are written. Default: a new private folder (mkdtemp), removed on close. */
+  tokenFolder?: string;
+  /** The folder named in the challenge, when the client sees the files under another path. Default: `tokenFolder`. */
+  realmFolder?: string;
+  /** How long an unanswered challenge lives, in milliseconds. */
+  ttlMs: number;
+}
+
+interface Pending {
+  secret: Buffer;
+  file: string;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The Arc agent's challenge files: a fresh random secret per challenge, written to a `.key` file
+ * only its owner may read, accepted once, and deleted as soon as it is used or expires.
+ * @internal
+ */
+export class ArcChallenges {
+  private readonly pending = new Set<Pending>();
+
+  private constructor(
+    /** The folder the files are written to: the `tokenFolder` option of `ArcCredential`. */
+    readonly tokenFolder: string,
+    private readonly realmFolder: string,
+    private readonly ttlMs: number,
+    private readonly ownsFolder: boolean,
+  ) {}
+
+  /** Opens the folder, making a private one when none is given. */
+  static async create(options: ArcChallengesOptions): Promise<ArcChallenges> {
+    let folder = options.tokenFolder;
+    const owns = folder === undefined;
+    if (folder === undefined) folder = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-emulator-arc-"));
+    else await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    // The real path: the credential compares resolved paths, and os.tmpdir() may be a symlink (macOS).
+    folder = await fs.realpath(folder);
+    return new ArcChallenges(folder, options.realmFolder ?? folder, options.ttlMs, owns);
+  }
+
+  /** Writes a new challenge file and returns the realm to send: the file's path as the client sees it. */
+  async issue(): Promise<string> {
+    const name = `${randomUUID()}.key`;
+    const file = path.join(this.tokenFolder, name);
+    const secret = randomBytes(32).toString("hex");
+    await fs.writeFile(file, secret, { mode: 0o600, flag: "wx" });
+    const entry: Pending = {
+      secret: Buffer.from(secret),
+      file,
+      timer: setTimeout(() => this.discard(entry), this.ttlMs),
+    };
+    entry.timer.unref();
+    this.pending.add(entry);
+    return path.join(this.realmFolder, name);
+  }
+
+  /**
+   * Whether an `Authorization` header carries the secret of a pending challenge; a matching
+   * challenge is used up (its file deleted), so a secret is good for one request only.
+   */
+  redeem(authorization: string | undefined): boolean {
+    const match = /^Basic\s+(\S+)\s*$/i.exec(authorization ?? "");
+    if (!match?.[1]) return false;
+    const presented = Buffer.from(match[1]);
+    for (const entry of this.pending) {
+      if (entry.secret.length === presented.length && timingSafeEqual(entry.secret, presented)) {
+        this.discard(entry);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How many challenges are waiting for an answer. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  private discard(entry: Pending): void {
+    clearTimeout(entry.timer);
+    this.pending.delete(entry);
+    void fs.rm(entry.file, { force: true }).catch(() => undefined);
+  }
+
+  /** Deletes every pending file, and the folder when the emulator made it. */
+  async close(): Promise<void> {
+    const files = [...this.pending].map((entry) => {
+      clearTimeout(entry.timer);
+      return entry.file;
+    });
+    this.pending.clear();
+    await Promise.all(files.map((file) => fs.rm(file, { force: true })));
+    if (this.ownsFolder) await fs.rm(this.tokenFolder, { recursive: true, force: true });
+  }
+}

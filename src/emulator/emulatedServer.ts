@@ -1,0 +1,154 @@
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { FaultInjector } from "./faults.js";
+
+/** The endpoints the emulator serves. */
+export type EmulatorEndpointName = "imds" | "arc" | "cloudshell" | "appservice" | "keyvault";
+
+/** A request as an emulated endpoint sees it. @internal */
+export interface EmulatedRequest {
+  method: string;
+  url: URL;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+/** An emulated endpoint's answer; an object body is sent as JSON. @internal */
+export interface EmulatedAnswer {
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+/** What one emulated endpoint does. @internal */
+export interface EndpointBehaviour {
+  name: EmulatorEndpointName;
+  handle(request: EmulatedRequest): EmulatedAnswer | Promise<EmulatedAnswer>;
+  /** The endpoint's own error shape, for an injected status. */
+  injectedError(status: number): EmulatedAnswer;
+}
+
+/** One request the emulator answered, for tests and the foreground log; never a header or a body. */
+export interface EmulatorRequestRecord {
+  endpoint: EmulatorEndpointName;
+  method: string;
+  /** Path and query (the query holds the resource and identity parameters, never a secret). */
+  path: string;
+  /** The status answered, or what was done instead. */
+  outcome: number | "hang" | "reset";
+}
+
+/** A running emulated endpoint. @internal */
+export interface EmulatedServer {
+  origin: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** A request body larger than this is refused: no token request is anywhere near it. */
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Options of {@link startEmulatedServer}. @internal */
+export interface EmulatedServerOptions {
+  host: string;
+  port: number;
+  faults: FaultInjector;
+  tls?: { key: string; cert: string };
+  onRequest(record: EmulatorRequestRecord): void;
+}
+
+function send(res: http.ServerResponse, answer: EmulatedAnswer): void {
+  const body =
+    answer.body === undefined ? "" : typeof answer.body === "string" ? answer.body : JSON.stringify(answer.body);
+  res.writeHead(answer.status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Length": Buffer.byteLength(body),
+    ...answer.headers,
+  });
+  res.end(body);
+}
+
+/**
+ * Serves one emulated endpoint on loopback: reads the request, applies the injected faults
+ * (latency, hang, reset, throttling, status sequence), then lets the endpoint answer.
+ * @internal
+ */
+export async function startEmulatedServer(behaviour: EndpointBehaviour, options: EmulatedServerOptions): Promise<EmulatedServer> {
+  const timers = new Set<NodeJS.Timeout>();
+  const wait = (ms: number): Promise<void> =>
+    ms <= 0
+      ? Promise.resolve()
+      : new Promise((resolve) => {
+          const timer = setTimeout(() => {
+            timers.delete(timer);
+            resolve();
+          }, ms);
+          timers.add(timer);
+        });
+
+  const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => {
+      void (async () => {
+        const url = new URL(req.url ?? "/", "http://emulator");
+        const record = (outcome: EmulatorRequestRecord["outcome"]): void =>
+          options.onRequest({ endpoint: behaviour.name, method: req.method ?? "", path: `${url.pathname}${url.search}`, outcome });
+        await wait(options.faults.latencyMs);
+        if (res.destroyed) return;
+        if (size > MAX_BODY_BYTES) {
+          record(413);
+          return send(res, { status: 413, body: "" });
+        }
+        const decision = options.faults.next();
+        if (decision.kind === "hang") return record("hang"); // left open until the client gives up or the emulator closes
+        if (decision.kind === "reset") {
+          record("reset");
+          req.socket.destroy();
+          return;
+        }
+        let answer: EmulatedAnswer;
+        if (decision.kind === "status") {
+          answer = behaviour.injectedError(decision.status);
+          const retryAfter = options.faults.retryAfterFor(decision.status);
+          if (retryAfter !== undefined) answer = { ...answer, headers: { ...answer.headers, "Retry-After": retryAfter } };
+        } else {
+          try {
+            answer = await behaviour.handle({ method: req.method ?? "", url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+          } catch {
+            answer = behaviour.injectedError(500);
+          }
+        }
+        record(answer.status);
+        if (!res.destroyed) send(res, answer);
+      })();
+    });
+  };
+
+  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  return {
+    origin: `${options.tls ? "https" : "http"}://${host}:${port}`,
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        server.close(() => resolve());
+        server.closeAllConnections(); // hung requests and keep-alive sockets included
+      }),
+  };
+}

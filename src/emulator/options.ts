@@ -1,0 +1,68 @@
+import type { EmulatorEndpointName, EmulatorRequestRecord } from "./emulatedServer.js";
+import type { FaultOptions } from "./faults.js";
+import type { EmulatedIdentities } from "./identities.js";
+
+/** The managed identity sources the emulator can serve. */
+export type EmulatedSourceName = "imds" | "arc" | "cloudshell" | "appservice";
+
+/** Options of the emulated Arc agent. */
+export interface EmulatedArcOptions {
+  /**
+   * The folder the challenge files are written to; give the same folder to `ArcCredential` as its
+   * `tokenFolder`. Default: a new private temporary folder, removed when the emulator closes.
+   */
+  tokenFolder?: string;
+  /**
+   * The folder named in the challenge, when the client sees the files under another path than
+   * `tokenFolder` (a container with the folder bind-mounted at `/var/opt/azcmagent/tokens`).
+   * Default: `tokenFolder`.
+   */
+  realmFolder?: string;
+  /** How long an unanswered challenge file lives, in milliseconds. Default: 60 s. */
+  challengeTtlMs?: number;
+  /** Behave like an agent too old for user-assigned identities: ignore them, answer with the system-assigned one. */
+  ignoresUserAssignedIdentity?: boolean;
+}
+
+/** Options of {@link startEmulator}. */
+export interface EmulatorOptions {
+  /** The sources to serve. Default: all of `imds`, `arc`, `cloudshell`, `appservice`. The Key Vault is always served. */
+  sources?: EmulatedSourceName[];
+  /** The loopback address to listen on: `127.0.0.1` (default), `::1` or `localhost`. Nothing else is accepted. */
+  host?: string;
+  /** A port per endpoint; `0` or absent lets the system choose a free one. */
+  ports?: Partial<Record<EmulatorEndpointName, number>>;
+  /** Faults injected by every token endpoint (not the Key Vault). */
+  faults?: FaultOptions;
+  /** Faults for one endpoint, in place of {@link EmulatorOptions.faults}. */
+  endpointFaults?: Partial<Record<EmulatorEndpointName, FaultOptions>>;
+  /** The tenant and identities. Default: fresh ids, a system-assigned identity and one user-assigned identity. */
+  identities?: Partial<EmulatedIdentities>;
+  /** The lifetime of every token, in seconds. Default: 24 hours, as Azure's managed identity tokens. */
+  tokenLifetimeSeconds?: number;
+  /** The Key Vault's secrets, name → value. Default: one secret, `demo-secret`. */
+  secrets?: Record<string, string>;
+  /** The Arc agent. */
+  arc?: EmulatedArcOptions;
+  /** The App Service endpoint. */
+  appService?: {
+    /** The `IDENTITY_HEADER` secret. Default: random. */
+    identityHeader?: string;
+  };
+  /** Called for every request answered (never with a header, a body or a secret). */
+  onRequest?: (record: EmulatorRequestRecord) => void;
+}
+
+/** The URL of each running endpoint. */
+export interface EmulatorEndpoints {
+  /** IMDS's token URL. */
+  imds?: string;
+  /** The Arc agent's token URL. */
+  arc?: string;
+  /** Cloud Shell's token URL. */
+  cloudshell?: string;
+  /** The App Service identity endpoint. */
+  appservice?: string;
+  /** The Key Vault's URL (HTTPS). */
+  keyvault: string;
+}
