@@ -23,14 +23,16 @@ export function createTokenRequest(
     headers.set("Content-Type", "application/x-www-form-urlencoded");
   }
   headers.set("Accept", "application/json");
-  return createPipelineRequest({
+  const request = createPipelineRequest({
     url: url.href,
     method: description.method,
     headers,
     body,
     abortSignal,
-    tracingOptions: tracingContext,
     // These endpoints are plain http on the machine itself (IMDS, the Arc agent, Cloud Shell).
     allowInsecureConnection: true,
   });
+  // Set afterwards: createPipelineRequest drops a tracingOptions option (core-rest-pipeline 1.22).
+  request.tracingOptions = tracingContext;
+  return request;
 }

@@ -64,7 +64,7 @@ export class TokenCache {
         return Promise.resolve(token);
       }
     }
-    const flight = entry.flight ?? this.startFlight(entry, false);
+    const flight = entry.flight ?? this.startFlight(entry, false, options);
     flight.waiters++;
     return this.wait(flight, options);
   }
@@ -86,9 +86,11 @@ export class TokenCache {
     this.startFlight(entry, true);
   }
 
-  private startFlight(entry: Entry, background: boolean): Flight {
+  private startFlight(entry: Entry, background: boolean, options?: GetTokenOptions): Flight {
     const controller = new AbortController();
-    const promise = this.fetchToken(entry.resource, controller.signal, undefined).then(
+    // Only the starting caller's tracing goes along: its signal and timeout must not end a shared request.
+    const fetchOptions = options?.tracingOptions ? { tracingOptions: options.tracingOptions } : undefined;
+    const promise = this.fetchToken(entry.resource, controller.signal, fetchOptions).then(
       (token) => {
         flight.settled = true;
         if (entry.flight === flight) entry.flight = undefined;

@@ -1,6 +1,8 @@
+import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ImdsCredential } from "../../src/index.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
+import { failure } from "./helpers/failure.js";
 import { type GatedServer, startGatedServer } from "./helpers/gatedServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -26,9 +28,8 @@ describe("abort and timeout", () => {
   it("rejects with AbortError, sending nothing, when the signal is already aborted", async () => {
     server = await startGatedServer();
     server.answerAll(() => tokenAnswer());
-    const error = await credential().getToken(SCOPE, { abortSignal: AbortSignal.abort() }).catch((e: unknown) => e as Error);
-    expect(error).toBeInstanceOf(Error);
-    expect(error!.name).toBe("AbortError");
+    const error = await failure(credential().getToken(SCOPE, { abortSignal: AbortSignal.abort() }));
+    expect(error.name).toBe("AbortError");
     expect(server.requests).toHaveLength(0);
   });
 
@@ -71,7 +72,7 @@ describe("abort and timeout", () => {
     const shared = credential();
     const first = new AbortController();
     const second = new AbortController();
-    const calls = [first, second].map((c) => shared.getToken(SCOPE, { abortSignal: c.signal }).catch((e: unknown) => e as Error));
+    const calls = [first, second].map((c) => failure(shared.getToken(SCOPE, { abortSignal: c.signal })));
     await vi.waitFor(() => expect(server.pending).toBe(1));
 
     first.abort();
@@ -87,13 +88,13 @@ describe("abort and timeout", () => {
     server = await startGatedServer();
     const shared = credential();
     const controller = new AbortController();
-    const leaving = shared.getToken(SCOPE, { abortSignal: controller.signal }).catch((e: unknown) => e as Error);
+    const leaving = failure(shared.getToken(SCOPE, { abortSignal: controller.signal }));
     await vi.waitFor(() => expect(server.pending).toBe(1));
 
     controller.abort();
     // In the same tick: the cancelled request must not be handed to this caller.
     const next = shared.getToken(SCOPE);
-    expect((await leaving)!.name).toBe("AbortError");
+    expect((await leaving).name).toBe("AbortError");
     await vi.waitFor(() => expect(server.requests).toHaveLength(2));
     server.answerAll(() => tokenAnswer("fresh-token"));
     expect((await next).token).toBe("fresh-token");
@@ -101,16 +102,13 @@ describe("abort and timeout", () => {
 
   it("rejects with an AuthenticationError naming the timeout when requestOptions.timeout passes, and cancels the request", async () => {
     server = await startGatedServer();
-    const error = await credential()
-      .getToken(SCOPE, { requestOptions: { timeout: 100 } })
-      .catch((e: unknown) => e as AuthenticationError);
+    const error = await failure(credential().getToken(SCOPE, { requestOptions: { timeout: 100 } }));
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error!.message).toMatch(/IMDS: no token from http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token within the caller's timeout of 100 ms/);
+    expect(error.message).toMatch(/IMDS: no token from http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token within the caller's timeout of 100 ms/);
     await vi.waitFor(() => expect(server.closedUnanswered).toBe(1));
   });
 
   it("leaves no listener on the caller's signal once the call is over", async () => {
-    const { getEventListeners } = await import("node:events");
     server = await startGatedServer();
     server.answerAll(() => tokenAnswer());
     const controller = new AbortController();

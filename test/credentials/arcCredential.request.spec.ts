@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ArcCredential, AuthenticationError } from "../../src/index.js";
 import { startTokenServer, tokenAnswer, type SeenRequest, type TokenServer } from "../helpers/tokenServer.js";
 import { unsignedJwt } from "./helpers/jwt.js";
+import { failure } from "./helpers/failure.js";
 import { recordingHttpClient } from "./helpers/recordingHttpClient.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -79,13 +80,10 @@ describe("ArcCredential: the request", () => {
     const systemToken = unsignedJwt({ appid: "system-assigned-app", secret: "SECRET-TOKEN-VALUE" });
     server = await agent(() => systemToken);
     const credential = new ArcCredential({ endpoint: `${server.origin}${TOKEN_PATH}`, tokenFolder, clientId: "wanted-app" });
-    const error = await credential.getToken(SCOPE).then(
-      () => undefined,
-      (e: unknown) => e as AuthenticationError,
-    );
+    const error = await failure(credential.getToken(SCOPE));
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error!.message).toMatch(/appid claim is system-assigned-app/);
-    expect(error!.message).not.toContain(systemToken);
+    expect(error.message).toMatch(/appid claim is system-assigned-app/);
+    expect(error.message).not.toContain(systemToken);
   });
 
   it("prefers the endpoint option to IDENTITY_ENDPOINT", async () => {

@@ -83,3 +83,36 @@ describe.each([
     expect(server.requests).toHaveLength(0);
   });
 });
+
+describe("tracingOptions", () => {
+  let server: TokenServer;
+  afterEach(async () => server?.close());
+
+  it("reach the token request of the caller that started it", async () => {
+    server = await startTokenServer(() => tokenAnswer());
+    const seen: unknown[] = [];
+    const credential = new ImdsCredential({
+      endpoint: server.origin,
+      additionalPolicies: [
+        {
+          position: "perCall",
+          policy: {
+            name: "recordTracing",
+            sendRequest: (request, next) => {
+              seen.push(request.tracingOptions?.tracingContext);
+              return next(request);
+            },
+          },
+        },
+      ],
+    });
+    const tracingContext = {
+      getValue: () => undefined,
+      setValue: () => tracingContext,
+      deleteValue: () => tracingContext,
+    };
+    await credential.getToken(SCOPE, { tracingOptions: { tracingContext } });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBe(tracingContext);
+  });
+});

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ArcCredential, AuthenticationError, CloudShellCredential, ImdsCredential } from "../../src/index.js";
 import { type Answer, startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
+import { failure } from "./helpers/failure.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const SECRET = "SECRET-TOKEN-VALUE";
@@ -40,16 +41,13 @@ describe("malformed token answers through a credential", () => {
 
   it.each(MALFORMED)("IMDS: %s → AuthenticationError with a clear message, never the token", async (_name, answer, message) => {
     server = await startTokenServer(() => ({ status: 200, ...answer() }));
-    const error = await new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE).then(
-      () => undefined,
-      (e: unknown) => e as AuthenticationError,
-    );
+    const error = await failure(new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE));
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error!.name).toBe("AuthenticationError");
-    expect(error!.message).toMatch(/^IMDS: http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token answered 200 with something that is not a token/);
-    expect(error!.message).toMatch(message);
-    expect(error!.message).not.toContain(SECRET);
-    expect(error!.statusCode).toBe(200);
+    expect(error.name).toBe("AuthenticationError");
+    expect(error.message).toMatch(/^IMDS: http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token answered 200 with something that is not a token/);
+    expect(error.message).toMatch(message);
+    expect(error.message).not.toContain(SECRET);
+    expect(error).toMatchObject({ statusCode: 200 });
     // A malformed answer is not retried.
     expect(server.requests).toHaveLength(1);
   });

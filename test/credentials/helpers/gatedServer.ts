@@ -7,8 +7,10 @@ export interface GatedServer extends TokenServer {
   readonly pending: number;
   /** Requests whose connection the client closed before they were answered. */
   readonly closedUnanswered: number;
-  /** Answers every held request, and every later one at once, with `answer(request number)`. */
+  /** Answers every held request, and every later one at once, with `answer(request number)` (numbered from 1). */
   answerAll(answer: (n: number) => Answer): void;
+  /** Holds every later request again, until the next `answerAll`. */
+  holdAll(): void;
 }
 
 /**
@@ -57,6 +59,9 @@ export async function startGatedServer(): Promise<GatedServer> {
     answerAll(next: (n: number) => Answer) {
       answer = next;
       held.splice(0).forEach((send) => send());
+    },
+    holdAll() {
+      answer = undefined;
     },
   };
 }

@@ -1,0 +1,145 @@
+import type { AccessToken } from "@azure/core-auth";
+import { getEventListeners } from "node:events";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { failure } from "../credentials/helpers/failure.js";
+import { type FetchToken, TokenCache } from "../../src/token/tokenCache.js";
+
+const SCOPE = "https://vault.azure.net/.default";
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 10, 21, 5, 0, 0);
+
+/** A token issued now, lasting an hour, to be refreshed after `refreshIn`. */
+function hourToken(name: string, refreshIn = 50 * MINUTE): AccessToken {
+  const now = Date.now();
+  return { token: name, expiresOnTimestamp: now + 60 * MINUTE, refreshAfterTimestamp: now + refreshIn, tokenType: "Bearer" };
+}
+
+/** Lets every pending promise job and I/O callback run. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** A fetch whose calls the test settles one by one. */
+function controlledFetch() {
+  const calls: Array<{ resource: string; signal: AbortSignal; resolve(t: AccessToken): void; reject(e: Error): void }> = [];
+  const fetch: FetchToken = (resource, signal) =>
+    new Promise<AccessToken>((resolve, reject) => {
+      calls.push({ resource, signal, resolve, reject });
+    });
+  return { fetch, calls };
+}
+
+const timeoutError = (ms: number): Error => new Error(`timed out after ${ms} ms`);
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("TokenCache", () => {
+  it("backs off a failing background refresh 10 s, 20 s, 40 s … up to 5 min, and resets after a success", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(START);
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const first = cache.getToken(SCOPE);
+    calls[0]!.resolve(hourToken("token-1", MINUTE));
+    await first;
+
+    let now = START + 2 * MINUTE; // stale, valid until START + 59.5 min
+    const expected = [10, 20, 40, 80, 160, 300, 300].map((s) => s * 1000);
+    for (const [i, backoff] of expected.entries()) {
+      vi.setSystemTime(now);
+      expect((await cache.getToken(SCOPE)).token).toBe("token-1");
+      expect(calls).toHaveLength(2 + i);
+      calls[1 + i]!.reject(new Error("refresh failed"));
+      await turn();
+
+      vi.setSystemTime(now + backoff - 1);
+      await cache.getToken(SCOPE);
+      expect(calls).toHaveLength(2 + i);
+      now += backoff;
+    }
+
+    vi.setSystemTime(now);
+    await cache.getToken(SCOPE);
+    expect(calls).toHaveLength(9);
+    calls[8]!.resolve(hourToken("token-2", MINUTE));
+    await turn();
+    expect((await cache.getToken(SCOPE)).token).toBe("token-2");
+
+    // After a success the back-off starts again from 10 s.
+    vi.setSystemTime(now + 2 * MINUTE);
+    await cache.getToken(SCOPE);
+    calls[9]!.reject(new Error("refresh failed"));
+    await turn();
+    vi.setSystemTime(now + 2 * MINUTE + 10_000);
+    await cache.getToken(SCOPE);
+    expect(calls).toHaveLength(11);
+  });
+
+  it("never cancels a background refresh, which has no waiter", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(START);
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const first = cache.getToken(SCOPE);
+    calls[0]!.resolve(hourToken("token-1", MINUTE));
+    await first;
+
+    vi.setSystemTime(START + 2 * MINUTE);
+    const controller = new AbortController();
+    await cache.getToken(SCOPE, { abortSignal: controller.signal });
+    controller.abort();
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.signal.aborted).toBe(false);
+  });
+
+  it("aborts the fetch once every waiter has left, not before", async () => {
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const a = new AbortController();
+    const b = new AbortController();
+    const first = failure(cache.getToken(SCOPE, { abortSignal: a.signal }));
+    const second = failure(cache.getToken(SCOPE, { abortSignal: b.signal }));
+    expect(calls).toHaveLength(1);
+
+    a.abort();
+    expect((await first).name).toBe("AbortError");
+    expect(calls[0]!.signal.aborted).toBe(false);
+    b.abort();
+    expect((await second).name).toBe("AbortError");
+    expect(calls[0]!.signal.aborted).toBe(true);
+  });
+
+  it("shares one fetch between the scopes of one resource", async () => {
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const one = cache.getToken("https://vault.azure.net/.default");
+    const two = cache.getToken("https://vault.azure.net");
+    expect(calls.map((c) => c.resource)).toEqual(["https://vault.azure.net"]);
+    calls[0]!.resolve(hourToken("shared"));
+    expect(await one).toBe(await two);
+  });
+
+  it("leaves no timer and no listener behind once a call with a timeout and a signal is over", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const controller = new AbortController();
+    const call = cache.getToken(SCOPE, { abortSignal: controller.signal, requestOptions: { timeout: 5_000 } });
+    expect(vi.getTimerCount()).toBe(1);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(1);
+    calls[0]!.resolve(hourToken("t"));
+    await call;
+    expect(vi.getTimerCount()).toBe(0);
+    expect(getEventListeners(controller.signal, "abort")).toHaveLength(0);
+  });
+
+  it("rejects a caller with the timeout error when its timeout passes, and cancels the fetch it alone waited for", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const call = failure(cache.getToken(SCOPE, { requestOptions: { timeout: 5_000 } }));
+    vi.advanceTimersByTime(5_000);
+    expect((await call).message).toBe("timed out after 5000 ms");
+    expect(calls[0]!.signal.aborted).toBe(true);
+  });
+});
