@@ -55,7 +55,7 @@ export class ArcChallenges {
     const entry: Pending = {
       secret: Buffer.from(secret),
       file,
-      timer: setTimeout(() => this.discard(entry), this.ttlMs),
+      timer: setTimeout(() => void this.discard(entry), this.ttlMs),
     };
     entry.timer.unref();
     this.pending.add(entry);
@@ -64,15 +64,15 @@ export class ArcChallenges {
 
   /**
    * Whether an `Authorization` header carries the secret of a pending challenge; a matching
-   * challenge is used up (its file deleted), so a secret is good for one request only.
+   * challenge is used up (its file deleted before this resolves), so a secret is good for one request only.
    */
-  redeem(authorization: string | undefined): boolean {
+  async redeem(authorization: string | undefined): Promise<boolean> {
     const match = /^Basic\s+(\S+)\s*$/i.exec(authorization ?? "");
     if (!match?.[1]) return false;
     const presented = Buffer.from(match[1]);
     for (const entry of this.pending) {
       if (entry.secret.length === presented.length && timingSafeEqual(entry.secret, presented)) {
-        this.discard(entry);
+        await this.discard(entry);
         return true;
       }
     }
@@ -84,10 +84,10 @@ export class ArcChallenges {
     return this.pending.size;
   }
 
-  private discard(entry: Pending): void {
+  private async discard(entry: Pending): Promise<void> {
     clearTimeout(entry.timer);
     this.pending.delete(entry);
-    void fs.rm(entry.file, { force: true }).catch(() => undefined);
+    await fs.rm(entry.file, { force: true }).catch(() => undefined);
   }
 
   /** Deletes every pending file, and the folder when the emulator made it. */

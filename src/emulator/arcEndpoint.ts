@@ -37,7 +37,7 @@ export function arcEndpoint(issuer: TokenIssuer, challenges: ArcChallenges, opti
           body: { error: "unauthorized_client", error_description: "Authorization required: read the file named in the challenge." },
         };
       }
-      if (!challenges.redeem(authorization)) {
+      if (!(await challenges.redeem(authorization))) {
         return oauthError(401, "The secret does not match a pending challenge (each secret is good for one request).", "unauthorized_client");
       }
 
