@@ -138,10 +138,17 @@ describe("imdsRetryPolicy: Retry-After", () => {
     expect(gaps()).toEqual([0]);
   });
 
-  it("falls back to the back-off when Retry-After is unreadable", async () => {
-    const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": "soon" } }, 200]);
+  // Date.parse is lenient ("-5" and "1.5" are dates in 2001 to V8): neither may become "retry now".
+  it.each(["soon", "-5", "5s", ""])("falls back to the back-off when Retry-After is unreadable: '%s'", async (value) => {
+    const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": value } }, 200]);
     await settleWithFakeClock(promise);
     expect(gaps()).toEqual([400]);
+  });
+
+  it("takes fractional seconds as they are", async () => {
+    const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": "1.5" } }, 200]);
+    await settleWithFakeClock(promise);
+    expect(gaps()).toEqual([1500]);
   });
 
   it.each([
