@@ -63,6 +63,7 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
       headerPolicies: policies.headers,
       retryPolicy: retry(options.retryOptions),
       challengePolicy: policies.challenge,
+      transportPolicy: policies.transport,
       tryTimeoutInMs: options.retryOptions?.tryTimeoutInMs,
       additionalPolicies: options.additionalPolicies,
       userAgentPrefix: options.userAgentOptions?.userAgentPrefix,

@@ -30,6 +30,8 @@ export interface ManagedIdentityPipelineOptions {
   challengePolicy?: PipelinePolicy;
   /** How long one try may take. Default: 10 s. */
   tryTimeoutInMs?: number;
+  /** The source's connection policy, such as {@link thumbprintPinningPolicy}; run on every try, inside its timeout. */
+  transportPolicy?: PipelinePolicy;
   /** The application's own policies. */
   additionalPolicies?: AdditionalPolicyConfig[];
   /** A prefix for the `User-Agent` header. */
@@ -41,7 +43,7 @@ export interface ManagedIdentityPipelineOptions {
 /**
  * Builds the one pipeline shape every managed identity source uses, outermost first:
  * user agent, tracing, the source's headers, per-call policies, retry, per-try policies, the
- * source's challenge, the per-try timeout, logging, and a bounded body reader.
+ * source's challenge, the per-try timeout, the source's transport, logging, and a bounded body reader.
  *
  * There is deliberately no proxy policy (these endpoints are on the machine itself and must never
  * go through `HTTP(S)_PROXY`) and no redirect policy (a token request is never redirected, and
@@ -64,6 +66,7 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
   additional("perRetry").forEach(add);
   add(options.challengePolicy);
   add(tryTimeoutPolicy(options.tryTimeoutInMs ?? DEFAULT_TRY_TIMEOUT_MS));
+  add(options.transportPolicy);
   add(
     logPolicy({
       logger: logger.info,

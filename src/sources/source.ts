@@ -50,6 +50,8 @@ export interface SourceRequestContext<TOptions extends ManagedIdentityCredential
 export interface SourcePolicies {
   headers?: PipelinePolicy[];
   challenge?: PipelinePolicy;
+  /** Runs on every try, inside its timeout, next to the wire: how the connection is made (certificate pinning). */
+  transport?: PipelinePolicy;
 }
 
 /**

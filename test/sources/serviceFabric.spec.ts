@@ -1,0 +1,227 @@
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import tls from "node:tls";
+import nock from "nock";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { AuthenticationError, CredentialUnavailableError, ServiceFabricCredential } from "../../src/index.js";
+import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
+
+const SCOPE = "https://vault.azure.net/.default";
+const SECRET = "sf-secret-header-value";
+const TOKEN_PATH = "/metadata/identity/oauth2/token";
+
+interface SeenRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/** A real HTTPS server on loopback with the cluster's self-signed certificate. */
+async function startHttpsTokenServer(certificate: SelfSignedCertificate) {
+  const requests: SeenRequest[] = [];
+  const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
+    requests.push({ method: req.method ?? "", url: new URL(req.url ?? "/", "https://127.0.0.1"), headers: req.headers });
+    res.writeHead(200, { "Content-Type": "application/json" });
+    res.end(
+      JSON.stringify({
+        token_type: "Bearer",
+        access_token: "sf-token",
+        expires_on: Math.floor(Date.now() / 1000) + 3600,
+        resource: "https://vault.azure.net",
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `https://127.0.0.1:${port}${TOKEN_PATH}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/**
+ * A raw TLS server that records every decrypted byte a client sends after the handshake, and
+ * when each TCP connection has closed: proof of what reached the server, at the lowest level.
+ */
+async function startRecordingTlsServer(certificate: SelfSignedCertificate) {
+  let received = Buffer.alloc(0);
+  let connections = 0;
+  const closed: Promise<void>[] = [];
+  const server = tls.createServer({ key: certificate.key, cert: certificate.cert }, (socket) => {
+    socket.on("data", (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+    });
+    socket.on("error", () => undefined);
+  });
+  server.on("connection", (socket) => {
+    connections++;
+    closed.push(new Promise((resolve) => socket.once("close", () => resolve())));
+  });
+  server.on("tlsClientError", () => undefined);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    endpoint: `https://127.0.0.1:${port}${TOKEN_PATH}`,
+    received: () => received,
+    connections: () => connections,
+    allClosed: () => Promise.all(closed),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function stubServiceFabric(endpoint: string, thumbprint: string): void {
+  vi.stubEnv("IDENTITY_ENDPOINT", endpoint);
+  vi.stubEnv("IDENTITY_HEADER", SECRET);
+  vi.stubEnv("IDENTITY_SERVER_THUMBPRINT", thumbprint);
+}
+
+describe("ServiceFabricCredential", () => {
+  let certificate: SelfSignedCertificate;
+  let other: SelfSignedCertificate;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(() => {
+    certificate = createSelfSignedCertificate();
+    other = createSelfSignedCertificate();
+  });
+
+  afterEach(async () => {
+    vi.unstubAllEnvs();
+    await Promise.all(cleanups.splice(0).map((close) => close()));
+  });
+
+  it("sends the exact request over TLS to the self-signed certificate whose SHA-1 thumbprint is IDENTITY_SERVER_THUMBPRINT", async () => {
+    const server = await startHttpsTokenServer(certificate);
+    cleanups.push(server.close);
+    // Lower case with colons: the spelling does not matter.
+    stubServiceFabric(server.endpoint, certificate.sha1.toLowerCase());
+
+    const token = await new ServiceFabricCredential().getToken(SCOPE);
+
+    expect(token.token).toBe("sf-token");
+    expect(server.requests).toHaveLength(1);
+    const [seen] = server.requests;
+    expect(seen!.method).toBe("GET");
+    expect(seen!.url.pathname).toBe(TOKEN_PATH);
+    expect(Object.fromEntries(seen!.url.searchParams)).toEqual({
+      "api-version": "2019-07-01-preview",
+      resource: "https://vault.azure.net",
+    });
+    expect(seen!.headers["secret"]).toBe(SECRET);
+    expect(seen!.headers["metadata"]).toBeUndefined();
+  });
+
+  it("accepts a SHA-256 thumbprint without colons", async () => {
+    const server = await startHttpsTokenServer(certificate);
+    cleanups.push(server.close);
+    stubServiceFabric(server.endpoint, certificate.sha256.replace(/:/g, ""));
+
+    await expect(new ServiceFabricCredential().getToken(SCOPE)).resolves.toMatchObject({ token: "sf-token" });
+  });
+
+  it("refuses a certificate with another thumbprint after the handshake, before a byte of the request (and its secret) is sent", async () => {
+    const server = await startRecordingTlsServer(certificate);
+    cleanups.push(server.close);
+    stubServiceFabric(server.endpoint, other.sha1);
+
+    // Short tries: if anything were sent, this silent server would make the test fail fast, not hang.
+    const credential = new ServiceFabricCredential({ retryOptions: { tryTimeoutInMs: 1000, maxRetries: 0 } });
+    const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
+    await server.allClosed();
+
+    expect(server.received().toString("latin1")).toBe("");
+    expect(server.connections()).toBe(1); // reached the server, and not retried
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain(`has the thumbprint ${certificate.sha1.replace(/:/g, "")}`);
+    expect((error as Error).message).not.toContain(SECRET);
+  });
+
+  it("refuses the wrong certificate the same way when nock's interceptor is not loaded, as in production", async () => {
+    nock.restore();
+    try {
+      const server = await startRecordingTlsServer(certificate);
+      cleanups.push(server.close);
+      stubServiceFabric(server.endpoint, other.sha1);
+
+      const credential = new ServiceFabricCredential({ retryOptions: { tryTimeoutInMs: 1000, maxRetries: 0 } });
+      const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
+      await server.allClosed();
+
+      expect(server.received().toString("latin1")).toBe("");
+      expect((error as Error).message).toMatch(/not the expected/);
+    } finally {
+      nock.activate();
+    }
+  });
+
+  it("gets the token with the right certificate when nock's interceptor is not loaded", async () => {
+    nock.restore();
+    try {
+      const server = await startHttpsTokenServer(certificate);
+      cleanups.push(server.close);
+      stubServiceFabric(server.endpoint, certificate.sha1);
+      await expect(new ServiceFabricCredential().getToken(SCOPE)).resolves.toMatchObject({ token: "sf-token" });
+      expect(server.requests[0]!.headers["secret"]).toBe(SECRET);
+    } finally {
+      nock.activate();
+    }
+  });
+
+  it("does not weaken TLS for anyone else: a plain https request to the same server still fails verification", async () => {
+    const server = await startHttpsTokenServer(certificate);
+    cleanups.push(server.close);
+    stubServiceFabric(server.endpoint, certificate.sha1);
+    await new ServiceFabricCredential().getToken(SCOPE);
+
+    const plain = await new Promise<Error>((resolve) => {
+      const req = https.get(server.endpoint, () => resolve(new Error("unexpectedly accepted")));
+      req.on("error", resolve);
+    });
+    expect((plain as NodeJS.ErrnoException).code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
+  });
+
+  it("is unavailable, sending nothing, when a Service Fabric variable is missing or empty", async () => {
+    const server = await startRecordingTlsServer(certificate);
+    cleanups.push(server.close);
+    stubServiceFabric(server.endpoint, certificate.sha1);
+    vi.stubEnv("IDENTITY_SERVER_THUMBPRINT", "");
+
+    const error = await new ServiceFabricCredential().getToken(SCOPE).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect((error as Error).message).toContain("IDENTITY_SERVER_THUMBPRINT is not set");
+    expect(server.connections()).toBe(0);
+  });
+
+  it("refuses at construction a user-assigned identity, a plain http endpoint and a malformed thumbprint", () => {
+    stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", certificate.sha1);
+    expect(() => new ServiceFabricCredential({ clientId: "abc" } as never)).toThrow(/Service Fabric cannot use .*application manifest/);
+
+    vi.stubEnv("IDENTITY_ENDPOINT", "http://127.0.0.1:2377/metadata/identity/oauth2/token");
+    expect(() => new ServiceFabricCredential()).toThrow(/must be an https URL/);
+
+    stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", "not-a-thumbprint");
+    expect(() => new ServiceFabricCredential()).toThrow(/not a certificate thumbprint/);
+  });
+
+  it("turns the endpoint's nested error answer into an AuthenticationError with its words", async () => {
+    const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) => {
+      res.writeHead(401, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: { code: "SecretHeaderNotFound", message: "Secret is not found in the request headers." } }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    stubServiceFabric(`https://127.0.0.1:${(server.address() as AddressInfo).port}${TOKEN_PATH}`, certificate.sha1);
+
+    const error = (await new ServiceFabricCredential().getToken(SCOPE).catch((e: unknown) => e)) as AuthenticationError;
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.statusCode).toBe(401);
+    expect(error.errorResponse).toEqual({ error: "SecretHeaderNotFound", errorDescription: "Secret is not found in the request headers." });
+  });
+});
+
+afterAll(() => vi.unstubAllEnvs());
