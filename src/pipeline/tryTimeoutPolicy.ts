@@ -4,25 +4,32 @@ import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 /** The name of {@link tryTimeoutPolicy}. */
 export const tryTimeoutPolicyName = "tryTimeoutPolicy";
 
+/** The longest delay `setTimeout` takes; above it, Node fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Bounds one try, from connecting to the last byte of the body, and fails it with code
  * `TRY_TIMEOUT` (which the retry policies retry). core-rest-pipeline's own `timeout` stops
  * counting once the headers arrive, so an endpoint that hangs in the body would hang forever.
- * The caller's abort signal still cancels the try at once.
+ * The caller's abort signal still cancels the try at once. A bound of 0, a negative number or
+ * `Infinity` means no bound, as core-rest-pipeline's own `timeout: 0` does.
  */
 export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
+  // setTimeout would turn each of these into 1 ms, failing every try at once.
+  const bounded = timeoutInMs > 0 && Number.isFinite(timeoutInMs);
+  const timerMs = Math.min(timeoutInMs, MAX_TIMER_MS);
   return {
     name: tryTimeoutPolicyName,
     async sendRequest(request, next) {
       const outer = request.abortSignal;
-      if (outer?.aborted) return next(request);
+      if (outer?.aborted || !bounded) return next(request);
       const controller = new AbortController();
       let timedOut = false;
       const onAbort = (): void => controller.abort();
       const timer = setTimeout(() => {
         timedOut = true;
         controller.abort();
-      }, timeoutInMs);
+      }, timerMs);
       outer?.addEventListener("abort", onAbort);
       request.abortSignal = controller.signal;
       try {
