@@ -3,6 +3,9 @@ import { createAbortError } from "../token/abort.js";
 
 type AbortSignalLike = NonNullable<PipelineRequest["abortSignal"]>;
 
+/** The longest delay `setTimeout` takes; above it, Node fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Waits `ms`, or rejects with an `AbortError` as soon as `signal` aborts. Leaves no timer or
  * listener behind either way.
@@ -11,15 +14,21 @@ type AbortSignalLike = NonNullable<PipelineRequest["abortSignal"]>;
 export function delay(ms: number, signal: AbortSignalLike | undefined): Promise<void> {
   if (signal?.aborted) return Promise.reject(createAbortError());
   return new Promise((resolve, reject) => {
+    let timer: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       reject(createAbortError());
     };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
+    // A wait longer than one timer allows (a Retry-After of weeks) is made of several.
+    const wait = (remaining: number): void => {
+      timer = setTimeout(() => {
+        if (remaining > MAX_TIMER_MS) return wait(remaining - MAX_TIMER_MS);
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, Math.min(remaining, MAX_TIMER_MS));
+    };
+    wait(ms);
     signal?.addEventListener("abort", onAbort);
   });
 }

@@ -161,6 +161,17 @@ describe("imdsRetryPolicy: Retry-After", () => {
     expect(script.calls).toHaveLength(1);
   });
 
+  // setTimeout fires after 1 ms for any delay above 2^31-1 ms (24.8 days).
+  it("does not turn a Retry-After of 30 days into an immediate retry when maxRetryDelayInMs allows it", async () => {
+    const { script, promise, gaps } = run([{ status: 503, headers: { "Retry-After": String(30 * 86_400) } }, 200], {
+      maxRetryDelayInMs: Infinity,
+    });
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(script.calls).toHaveLength(1);
+    expect((await settleWithFakeClock(promise)).status).toBe(200);
+    expect(gaps()).toEqual([30 * 86_400_000]);
+  });
+
   it("honours a Retry-After equal to maxRetryDelayInMs, and stops just above it", async () => {
     const equal = run([{ status: 429, headers: { "Retry-After": "5" } }, 200], { maxRetryDelayInMs: 5000 });
     expect((await settleWithFakeClock(equal.promise)).status).toBe(200);
