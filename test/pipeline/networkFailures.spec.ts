@@ -63,6 +63,18 @@ describe("a reset connection", () => {
     expect(recorder.tries.map((t) => t.error ?? t.status)).toEqual(["ECONNRESET", 200]);
   });
 
+  it("is retried when it breaks in the middle of the answer's body", async () => {
+    const endpoint = await server((_, { res }) => {
+      if (endpoint.requests.length > 1) return tokenAnswer("after-truncation");
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "400" });
+      res.write('{"access_token":"trunc', () => res.socket?.destroy());
+      return undefined;
+    });
+    const { credential, recorder } = imds(endpoint.origin, { retryDelayInMs: 1 });
+    expect((await credential.getToken(SCOPE)).token).toBe("after-truncation");
+    expect(recorder.tries.map((t) => t.error ?? t.status)).toEqual(["ECONNRESET", 200]);
+  });
+
   it("ends in AuthenticationError when every try is reset", async () => {
     const endpoint = await server((_, { req }) => {
       req.socket.destroy();
