@@ -1,0 +1,124 @@
+// Property-based tests of the Arc challenge header parser: it finds the Basic realm however the
+// header is spelled, never throws, and runs in linear time on a hostile 100 kB header.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { parseBasicRealm } from "../../src/pipeline/arcChallengePolicy.js";
+
+/** Paths as agents write them, on Linux and Windows, some with spaces, commas or quotes that need quoting. */
+const plainPath = fc.oneof(
+  fc.stringMatching(/^\/[A-Za-z0-9._/-]{1,300}\.key$/),
+  fc.stringMatching(/^[A-Z]:\\[A-Za-z0-9._\\-]{1,300}\.key$/),
+);
+const awkwardPath = fc.stringMatching(/^\/[A-Za-z0-9 ,;=._/"\\-]{1,300}\.key$/);
+
+/** Linear whitespace as HTTP allows it around tokens: none, spaces, tabs. */
+const ows = fc.stringMatching(/^[ \t]{0,4}$/);
+const rws = fc.stringMatching(/^[ \t]{1,4}$/);
+const caseOf = (word: string): fc.Arbitrary<string> =>
+  fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) =>
+    [...word].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(""),
+  );
+
+/** Other challenges a server may send beside the Basic one. */
+const otherChallenge = fc.oneof(
+  fc.constantFrom(
+    'Bearer authorization_uri="https://login.microsoftonline.com/t", resource="https://vault.azure.net"',
+    "Negotiate",
+    'Digest realm="/var/opt/azcmagent/tokens/digest.key", qop="auth", nonce="abc"',
+    'Bearer realm="/var/opt/azcmagent/tokens/bearer.key"',
+    "NTLM",
+  ),
+);
+
+const quote = (value: string): string => `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+
+describe("parseBasicRealm under fuzzing", () => {
+  it("finds a quoted or unquoted realm, with any spacing and case, among other challenges", () => {
+    fc.assert(
+      fc.property(
+        plainPath,
+        fc.boolean(),
+        caseOf("Basic"),
+        caseOf("realm"),
+        rws,
+        ows,
+        ows,
+        fc.array(otherChallenge, { maxLength: 3 }),
+        fc.array(otherChallenge, { maxLength: 3 }),
+        (realm, quoted, basic, realmWord, gap, beforeEq, afterEq, before, after) => {
+          const challenge = `${basic}${gap}${realmWord}${beforeEq}=${afterEq}${quoted ? quote(realm) : realm}`;
+          const header = [...before, challenge, ...after].join(", ");
+          expect(parseBasicRealm(header)).toBe(realm);
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("gives back a quoted realm with spaces, commas, quotes and backslashes exactly", () => {
+    fc.assert(
+      fc.property(awkwardPath, fc.array(otherChallenge, { maxLength: 2 }), (realm, others) => {
+        expect(parseBasicRealm([...others, `Basic realm=${quote(realm)}`].join(", "))).toBe(realm);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it("finds no realm in a header without a Basic challenge", () => {
+    fc.assert(
+      fc.property(fc.array(otherChallenge, { minLength: 1, maxLength: 4 }), (others) => {
+        expect(parseBasicRealm(others.join(", "))).toBeUndefined();
+      }),
+    );
+  });
+
+  it("any header text: undefined or a non-empty string, never an exception", () => {
+    const noisy = fc.oneof(
+      fc.string(),
+      fc.string({ unit: "binary" }),
+      fc
+        .array(fc.constantFrom("Basic", "realm", "=", '"', "\\", ",", " ", "\t", "x.key", "/"), { maxLength: 60 })
+        .map((parts) => parts.join("")),
+    );
+    fc.assert(
+      fc.property(noisy, (header) => {
+        const realm = parseBasicRealm(header);
+        if (realm !== undefined) {
+          expect(typeof realm).toBe("string");
+          expect(realm.length).toBeGreaterThan(0);
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("parses hostile 100 kB headers in linear time: no catastrophic backtracking (generous bound: 250 ms each)", () => {
+    const n = 100_000;
+    const hostile = [
+      "Basic realm=" + "a".repeat(n),
+      'Basic realm="' + "a".repeat(n), // never closed
+      'Basic realm="' + "\\".repeat(n), // escapes that never end
+      'Basic realm="' + '\\"'.repeat(n / 2), // escaped quotes only
+      "Basic realm=" + " ".repeat(n),
+      "Basic" + " ".repeat(n) + "realm",
+      "Basic realm" + " ".repeat(n) + "x",
+      ",".repeat(n),
+      ", ".repeat(n / 2),
+      ",Basic".repeat(n / 6),
+      ", Basic realm=".repeat(n / 14),
+      ', Basic realm="'.repeat(n / 15),
+      ",Basic realm=\\".repeat(n / 14),
+      "Bearer x=" + '"a,'.repeat(n / 3),
+      " ".repeat(n) + "Basic realm=",
+      " ".repeat(n) + "x", // quadratic for the same regex without its (^|,) anchor: ~8 s
+      "\t".repeat(n) + "Basic",
+      "\t,".repeat(n / 2) + "Basic",
+    ];
+    for (const header of hostile) {
+      const started = performance.now();
+      parseBasicRealm(header);
+      parseBasicRealm(header + ", Basic realm=/t/a.key");
+      expect(performance.now() - started, JSON.stringify(header.slice(0, 30))).toBeLessThan(250);
+    }
+  });
+});

@@ -1,0 +1,76 @@
+// Property-based tests of the error-answer reader: whatever an endpoint says when it fails, the
+// message gets a short, single-line excerpt of it, and reading it never throws or stalls.
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { readErrorAnswer } from "../../src/credentials/failures.js";
+
+/** The longest excerpt of an endpoint's words that a message may carry (300 characters and an ellipsis). */
+const MAX_EXCERPT = 301;
+
+const errorBody = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "binary", maxLength: 2_000 }),
+  fc.json(),
+  fc.record({ error: fc.anything(), error_description: fc.anything() }).map((o) => JSON.stringify(o)),
+  fc.record({ error: fc.record({ code: fc.anything(), message: fc.anything() }) }).map((o) => JSON.stringify(o)),
+  fc.record({ message: fc.anything(), Message: fc.anything() }).map((o) => JSON.stringify(o)),
+  fc.string().map((title) => `<html><head><title>${title}</title></head><body>x</body></html>`),
+  fc.string({ minLength: 400, maxLength: 5_000 }).map((description) => JSON.stringify({ error: "e", error_description: description })),
+  fc.constant(undefined),
+);
+
+describe("readErrorAnswer under fuzzing", () => {
+  it("any body: never throws; excerpts are single-line and at most 300 characters", () => {
+    fc.assert(
+      fc.property(errorBody, (body) => {
+        const { errorResponse, text } = readErrorAnswer(body);
+        if (errorResponse !== undefined) {
+          expect(typeof errorResponse.error).toBe("string");
+          expect(typeof errorResponse.errorDescription).toBe("string");
+          expect(errorResponse.error.length).toBeLessThanOrEqual(MAX_EXCERPT);
+          expect(errorResponse.errorDescription.length).toBeLessThanOrEqual(MAX_EXCERPT);
+        }
+        if (text !== undefined) {
+          expect(typeof text).toBe("string");
+          // Two excerpts, a separator, and the words around an HTML title or quoted text.
+          expect(text.length).toBeLessThanOrEqual(2 * MAX_EXCERPT + 40);
+          // A line break in a message is how log lines get forged.
+          expect(text).not.toMatch(/[\r\n\u2028\u2029]/);
+        }
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it("keeps the endpoint's own error and description when they are strings", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z_]{1,40}$/), fc.stringMatching(/^[A-Za-z0-9 .,]{1,200}$/), (error, description) => {
+        const trimmed = description.replace(/\s+/g, " ").trim();
+        expect(readErrorAnswer(JSON.stringify({ error, error_description: description })).errorResponse).toEqual({
+          error,
+          errorDescription: trimmed,
+        });
+      }),
+    );
+  });
+
+  it("reads hostile 100 kB bodies in linear time (generous bound: 250 ms each)", () => {
+    const n = 100_000;
+    const hostile = [
+      "<title>".repeat(n / 7),
+      "<title>" + "a".repeat(n),
+      "<title>" + "<".repeat(n),
+      " ".repeat(n) + "x",
+      "\n".repeat(n),
+      "[".repeat(n),
+      '{"error":' .repeat(n / 9),
+      JSON.stringify({ error: "e", error_description: " \t".repeat(n / 2) + "x" }),
+      "<" + " ".repeat(n),
+    ];
+    for (const body of hostile) {
+      const started = performance.now();
+      readErrorAnswer(body);
+      expect(performance.now() - started, JSON.stringify(body.slice(0, 20))).toBeLessThan(250);
+    }
+  });
+});
