@@ -65,10 +65,10 @@ async function getTokenUnprivileged(tokens: TokenFolder, endpoint: string): Prom
       return { ok: false, name: (error as Error).name, message: (error as Error).message };
     }
   }
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, endpoint, tokens.folder], {
+  // The child loads its code as root (the clone may sit in a folder only root can enter), then drops to
+  // 'nobody' before the credential touches the challenge file.
+  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, endpoint, tokens.folder, String(NOBODY)], {
     cwd: REPO,
-    uid: NOBODY,
-    gid: NOBODY,
     env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: os.tmpdir() },
     timeout: 15_000,
   });
