@@ -2,7 +2,7 @@
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { type PipelinePolicy, proxyPolicy } from "@azure/core-rest-pipeline";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import { ArcCredential, CloudShellCredential, ImdsCredential } from "../../src/index.js";
 import { startRecordingProxy, type RecordingProxy } from "../helpers/recordingProxy.js";
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from "../helpers/selfSignedCertificate.js";
@@ -106,5 +106,3 @@ describe("the proxy variables", () => {
     }
   });
 });
-
-afterAll(() => vi.unstubAllEnvs());
