@@ -10,7 +10,7 @@ export interface ManagedIdentityRetryOptions {
   retryDelayInMs?: number;
   /** The longest single back-off; a `Retry-After` longer than this ends the retries. Default: 60 s. */
   maxRetryDelayInMs?: number;
-  /** How long one try may take, connection to last byte, before it is abandoned and retried. Default: 10 s. */
+  /** How long one try may take, connection to last byte, before it is abandoned and retried. Default: 10 s; 0 means no bound. */
   tryTimeoutInMs?: number;
 }
 
