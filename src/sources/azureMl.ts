@@ -1,0 +1,40 @@
+import { CredentialUnavailableError } from "../errors.js";
+import { readEnv } from "../environment.js";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { parseEndpoint } from "./endpoint.js";
+import type { ManagedIdentitySource } from "./source.js";
+
+const NOT_HERE = "Azure ML: MSI_ENDPOINT and MSI_SECRET are not both set, so this is not Azure Machine Learning compute with a managed identity.";
+
+/**
+ * Azure Machine Learning compute: `GET $MSI_ENDPOINT?api-version=2017-09-01&resource=R&clientid=…`
+ * with `secret: $MSI_SECRET`. The compute's identity is named by client id only, by default the one in
+ * `DEFAULT_IDENTITY_CLIENT_ID`.
+ * @internal
+ */
+export const azureMlSource: ManagedIdentitySource = {
+  name: "azureml",
+  displayName: "Azure ML",
+  identityParameters: { clientId: "clientid" },
+  identityRestriction: "Azure Machine Learning names a user-assigned identity by its client id only",
+  retry: "standard",
+  detectedBy: ["MSI_ENDPOINT", "MSI_SECRET"],
+  endpoint(options: ManagedIdentityCredentialOptions, env) {
+    if (readEnv("MSI_SECRET", env) === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
+    const endpoint = readEnv("MSI_ENDPOINT", env);
+    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    return parseEndpoint(endpoint, "MSI_ENDPOINT");
+  },
+  request({ resource, identityParameter, env }) {
+    const secret = readEnv("MSI_SECRET", env);
+    if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    const query: Record<string, string> = { "api-version": "2017-09-01", resource };
+    // The compute names its own identity; an explicit clientId overrides it.
+    const clientId = identityParameter?.[1] ?? readEnv("DEFAULT_IDENTITY_CLIENT_ID", env);
+    if (clientId !== undefined) query["clientid"] = clientId;
+    return { method: "GET", query, headers: { secret } };
+  },
+  troubleshooting:
+    "Check that the compute instance or cluster has a managed identity and, for a user-assigned identity, that its client id is right.",
+};
