@@ -1,6 +1,8 @@
 const TWO_HOURS = 2 * 60 * 60_000;
 const FIVE_MINUTES = 5 * 60_000;
 const MAX_JITTER = 60_000;
+/** The cache stops serving a token this close to its expiry (see tokenCache.ts); "fresh" must end before that. */
+export const EXPIRY_MARGIN_MS = 30_000;
 
 /**
  * When a token should be refreshed, in epoch milliseconds: the endpoint's `refresh_in` when given,
@@ -22,5 +24,5 @@ export function refreshAfter(
   else if (lifetime > 2 * FIVE_MINUTES) at = expiresOn - FIVE_MINUTES;
   else at = now + lifetime / 2;
   const jitter = random() * Math.min(lifetime * 0.05, MAX_JITTER);
-  return Math.max(now, Math.floor(at - jitter));
+  return Math.max(now, Math.floor(Math.min(at - jitter, expiresOn - EXPIRY_MARGIN_MS)));
 }

@@ -1,10 +1,9 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { logger } from "../logger.js";
 import { createAbortError } from "./abort.js";
+import { EXPIRY_MARGIN_MS } from "./refreshTiming.js";
 import { scopeToResource } from "./resource.js";
 
-/** A cached token is served until this close to its expiry; after that, callers wait for a new one. */
-const EXPIRY_MARGIN_MS = 30_000;
 const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
 

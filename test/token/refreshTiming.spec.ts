@@ -24,6 +24,12 @@ describe("refreshAfter", () => {
     expect(refreshAfter(NOW, NOW + 8 * MINUTE, undefined, noJitter)).toBe(NOW + 4 * MINUTE);
   });
 
+  it("ends freshness no later than 30 s before expiry, where the cache stops serving the token", () => {
+    expect(refreshAfter(NOW, NOW + 40_000, undefined, noJitter)).toBe(NOW + 10_000);
+    expect(refreshAfter(NOW, NOW + 40_000, 35, noJitter)).toBe(NOW + 10_000);
+    expect(refreshAfter(NOW, NOW + 20_000, undefined, noJitter)).toBe(NOW);
+  });
+
   it("honours the endpoint's refresh_in", () => {
     expect(refreshAfter(NOW, NOW + 24 * HOUR, 10 * MINUTE, noJitter)).toBe(NOW + 10 * MINUTE);
     expect(refreshAfter(NOW, NOW + HOUR, 0, noJitter)).toBe(NOW);
@@ -61,6 +67,7 @@ describe("refreshAfter", () => {
           const exact = refreshAfter(NOW, NOW + lifetime, refreshIn, noJitter);
           expect(at).toBeGreaterThanOrEqual(NOW);
           expect(at).toBeLessThan(NOW + lifetime);
+          expect(at).toBeLessThanOrEqual(Math.max(NOW, NOW + lifetime - 30_000));
           expect(exact - at).toBeLessThanOrEqual(Math.min(0.05 * lifetime, MINUTE) + 1);
           expect(at).toBeLessThanOrEqual(exact);
         },
