@@ -26,7 +26,7 @@ describe("refreshAfter", () => {
 
   it("ends freshness no later than 30 s before expiry, where the cache stops serving the token", () => {
     expect(refreshAfter(NOW, NOW + 40_000, undefined, noJitter)).toBe(NOW + 10_000);
-    expect(refreshAfter(NOW, NOW + 40_000, 35, noJitter)).toBe(NOW + 10_000);
+    expect(refreshAfter(NOW, NOW + 40_000, 35_000, noJitter)).toBe(NOW + 10_000);
     expect(refreshAfter(NOW, NOW + 20_000, undefined, noJitter)).toBe(NOW);
   });
 
