@@ -47,6 +47,11 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
   return { text: `'${oneLine(body)}'` };
 }
 
+/** Joins the non-empty parts of a message with single spaces. */
+function sentences(...parts: (string | undefined)[]): string {
+  return parts.filter(Boolean).join(" ");
+}
+
 function statusHint(status: number): string {
   if (status === 400) return "The request was refused: is a managed identity (or the user-assigned identity asked for) assigned to this host?";
   if (status === 401 || status === 403) {
@@ -69,11 +74,11 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
   const said = text ? `: ${text}` : "";
   if (source.isUnavailableAnswer?.(response.status, response.bodyAsText ?? undefined)) {
     return new CredentialUnavailableError(
-      `${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here. ${source.troubleshooting ?? ""}`.trim(),
+      sentences(`${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here.`, source.troubleshooting),
     );
   }
   return new AuthenticationError(
-    `${source.displayName}: ${endpoint} answered ${response.status}${said}. ${statusHint(response.status)} ${source.troubleshooting ?? ""}`.trim(),
+    sentences(`${source.displayName}: ${endpoint} answered ${response.status}${said}.`, statusHint(response.status), source.troubleshooting),
     response.status,
     errorResponse,
   );
@@ -93,16 +98,16 @@ export function failureFromError(context: FailureContext, error: unknown): Error
   const message = (error as Error | undefined)?.message ?? String(error);
   if (isUnreachableError(error)) {
     return new CredentialUnavailableError(
-      `${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity. ${source.troubleshooting ?? ""}`.trim(),
+      sentences(`${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`, source.troubleshooting),
     );
   }
   if (code === TRY_TIMEOUT_CODE) {
     return new AuthenticationError(
-      `${source.displayName}: ${endpoint} accepted the connection but gave no complete answer in time, on every try (${message}). ${source.troubleshooting ?? ""}`.trim(),
+      sentences(`${source.displayName}: ${endpoint} accepted the connection but gave no complete answer in time, on every try (${message}).`, source.troubleshooting),
     );
   }
   return new AuthenticationError(
-    `${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}. ${source.troubleshooting ?? ""}`.trim(),
+    sentences(`${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}.`, source.troubleshooting),
     (error as { statusCode?: number }).statusCode,
   );
 }
