@@ -51,3 +51,8 @@ export function resourceIsScope(resource: string): boolean {
 export function unknownResourceDescription(resource: string, tenantId: string): string {
   return `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenantId}. (Emulated.) Trace ID: ${randomUUID()}`;
 }
+
+/** Whether a request is for this path; a trailing slash is accepted, as msal-node sends one. @internal */
+export function isPath(request: EmulatedRequest, path: string): boolean {
+  return request.url.pathname === path || request.url.pathname === `${path}/`;
+}

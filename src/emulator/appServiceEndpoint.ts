@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { resourceIsScope, unknownResourceDescription } from "./answers.js";
+import { isPath, resourceIsScope, unknownResourceDescription } from "./answers.js";
 import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
@@ -30,7 +30,7 @@ export function appServiceEndpoint(issuer: TokenIssuer, identityHeader: string):
     name: "appservice",
     injectedError: (status) => appServiceError(status, `HTTP ${status}. (Injected by the emulator.)`),
     handle(request) {
-      if (request.url.pathname !== APP_SERVICE_TOKEN_PATH) return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
+      if (!isPath(request, APP_SERVICE_TOKEN_PATH)) return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
       if (request.method !== "GET") return appServiceError(405, `The method ${request.method} is not allowed; use GET.`);
       const header = request.headers["x-identity-header"];
       if (typeof header !== "string" || !sameSecret(header, identityHeader)) {

@@ -1,4 +1,4 @@
-import { hasMetadataHeader, injectedDescription, oauthError, resourceIsScope, unknownResourceDescription } from "./answers.js";
+import { hasMetadataHeader, injectedDescription, isPath, oauthError, resourceIsScope, unknownResourceDescription } from "./answers.js";
 import type { EndpointBehaviour } from "./emulatedServer.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
 
@@ -15,7 +15,7 @@ export function cloudShellEndpoint(issuer: TokenIssuer): EndpointBehaviour {
     name: "cloudshell",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
     handle(request) {
-      if (request.url.pathname !== CLOUD_SHELL_TOKEN_PATH) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
+      if (!isPath(request, CLOUD_SHELL_TOKEN_PATH)) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
       if (request.method !== "POST") return oauthError(405, `The method ${request.method} is not allowed; use POST.`);
       if (!hasMetadataHeader(request)) return oauthError(400, "Required metadata header not specified");
       const form = new URLSearchParams(request.body);

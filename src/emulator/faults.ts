@@ -40,7 +40,8 @@ export class FaultInjector {
 
   constructor(
     private faults: FaultOptions = {},
-    private readonly now: () => number = Date.now,
+    // Read at each call, so that a test's fake clock moves the throttling window too.
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   /** The latency to add before answering. */

@@ -2,6 +2,7 @@ import {
   API_VERSION_FORM,
   hasMetadataHeader,
   injectedDescription,
+  isPath,
   oauthError,
   resourceIsScope,
   unknownResourceDescription,
@@ -36,7 +37,7 @@ export function imdsTokenBody(issued: IssuedToken, resource: string): Record<str
  * @internal
  */
 export function checkMetadataTokenRequest(request: EmulatedRequest, tenantId: string): EmulatedAnswer | undefined {
-  if (request.url.pathname !== IMDS_TOKEN_PATH) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
+  if (!isPath(request, IMDS_TOKEN_PATH)) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
   if (request.method !== "GET") return oauthError(405, `The method ${request.method} is not allowed; use GET.`);
   if (!hasMetadataHeader(request)) return oauthError(400, "Required metadata header not specified");
   const apiVersion = request.url.searchParams.get("api-version");

@@ -23,7 +23,7 @@ export class TokenIssuer {
     private readonly signer: TokenSigner,
     readonly identities: EmulatedIdentities,
     private readonly lifetimeSeconds: number,
-    private readonly now: () => number = Date.now,
+    private readonly now: () => number = () => Date.now(),
   ) {}
 
   private issue(resource: string, subject: { oid: string; sub: string; [claim: string]: unknown }): IssuedToken {

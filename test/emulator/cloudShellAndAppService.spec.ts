@@ -59,7 +59,8 @@ describe("emulated App Service", () => {
   });
 
   it("refuses a missing or wrong X-IDENTITY-HEADER in App Service's error shape", async () => {
-    for (const headers of [{}, { "X-IDENTITY-HEADER": "the-identity-heade" }, { "X-IDENTITY-HEADER": "the-identity-headeR" }]) {
+    const wrong: Record<string, string>[] = [{}, { "X-IDENTITY-HEADER": "the-identity-heade" }, { "X-IDENTITY-HEADER": "the-identity-headeR" }];
+    for (const headers of wrong) {
       const answer = await rawRequest(url(QUERY), { headers });
       expect(answer.status).toBe(401);
       expect(answer.json).toMatchObject({ statusCode: 401, message: expect.stringContaining("X-IDENTITY-HEADER"), correlationId: expect.any(String) });

@@ -111,6 +111,10 @@ describe("emulated IMDS", () => {
     expect(answer.status).toBe(400);
   });
 
+  it("accepts the token path with a trailing slash, as msal-node sends it", async () => {
+    expect((await rawRequest(withQuery(`${emulator.endpoints.imds!}/`, VAULT), { headers: META })).status).toBe(200);
+  });
+
   it("knows only its token path and GET", async () => {
     expect((await rawRequest(`${new URL(emulator.endpoints.imds!).origin}/metadata/instance`, { headers: META })).status).toBe(404);
     expect((await rawRequest(withQuery(emulator.endpoints.imds!, VAULT), { method: "POST", headers: META })).status).toBe(405);
