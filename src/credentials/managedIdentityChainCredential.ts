@@ -1,0 +1,147 @@
+import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { detectManagedIdentity, sourceByName, type DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
+import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
+import { logger } from "../logger.js";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
+import type { ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
+import type { ManagedIdentitySource } from "../sources/source.js";
+import { createAbortError } from "../token/abort.js";
+import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
+import { ManagedIdentityClient } from "./managedIdentityClient.js";
+
+/** After IMDS failed to answer, the next probe waits this long, doubling up to the maximum. */
+const PROBE_RETRY_MIN_MS = 5_000;
+const PROBE_RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * Options of {@link ManagedIdentityChainCredential}: those of the credentials it may pick (no
+ * `endpoint`: the environment names it) and those of the detection.
+ */
+export interface ManagedIdentityChainCredentialOptions
+  extends Omit<ManagedIdentityCredentialOptions, "endpoint">,
+    ArcChallengePolicyOptions,
+    Omit<DetectManagedIdentityOptions, "probe" | "httpClient"> {}
+
+type Decision = { client: ManagedIdentityClient<never> } | { error: Error };
+
+/** Waits for a shared promise; an abort stops this caller only, not the promise. */
+function waitFor<T>(promise: Promise<T>, signal: GetTokenOptions["abortSignal"]): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(createAbortError());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(createAbortError());
+    signal.addEventListener("abort", onAbort);
+    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * Finds this machine's managed identity and gets tokens from it, like `@azure/identity`'s
+ * `ManagedIdentityCredential` but explicit and fast. On the first `getToken` it checks the
+ * environment in the order Service Fabric, App Service, Azure ML, Cloud Shell, Azure Arc, workload
+ * identity, and otherwise probes IMDS once with a short timeout; then it sticks to that source
+ * (see {@link detectManagedIdentity}). Concurrent first calls share one detection.
+ *
+ * When nothing is found it throws `CredentialUnavailableError` at once, so that a chain behind it
+ * moves on; IMDS is probed again only after a back-off (5 s, doubling up to 5 min). A source that is
+ * found but fails throws `AuthenticationError`, which stops a chain.
+ *
+ * A user-assigned identity (`clientId`, `objectId`, `resourceId`) goes to the source found; a source
+ * that cannot take it (Cloud Shell, Service Fabric; Azure ML and workload identity take a client id
+ * only) makes `getToken` throw `CredentialUnavailableError` saying so, and nothing is sent.
+ *
+ * @example
+ * ```ts
+ * import { ChainedTokenCredential, AzureCliCredential } from "@azure/identity";
+ * import { ManagedIdentityChainCredential } from "azure-managed-identity";
+ *
+ * const credential = new ChainedTokenCredential(new ManagedIdentityChainCredential(), new AzureCliCredential());
+ * ```
+ */
+export class ManagedIdentityChainCredential implements TokenCredential {
+  readonly #options: ManagedIdentityChainCredentialOptions;
+  readonly #env: NodeJS.ProcessEnv;
+  #decision: Decision | undefined;
+  #detecting: Promise<Decision> | undefined;
+  /** The last "nothing found", served until `#retryAt`. */
+  #unavailable: CredentialUnavailableError | undefined;
+  #retryAt = 0;
+  #failures = 0;
+
+  /**
+   * @param options - a user-assigned identity for the source found, the options of the credentials, and
+   * of the detection (`probeTimeoutMs`, `env`, `arcAgentPath`).
+   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given.
+   */
+  constructor(options: ManagedIdentityChainCredentialOptions = {}) {
+    userAssignedIdentity(options);
+    this.#options = { ...options };
+    this.#env = options.env ?? process.env;
+  }
+
+  /**
+   * Gets a token for one scope from the source found on the first call.
+   * @throws `CredentialUnavailableError` when this machine offers no managed identity (or not the one asked for);
+   * `AuthenticationError` when the source found fails.
+   */
+  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    const decision = this.#decision ?? (await waitFor(this.#decide(), options?.abortSignal));
+    if ("error" in decision) throw decision.error;
+    return decision.client.getToken(scopes, options);
+  }
+
+  #decide(): Promise<Decision> {
+    if (this.#unavailable !== undefined && Date.now() < this.#retryAt) return Promise.reject(this.#unavailable);
+    this.#detecting ??= this.#detect().finally(() => {
+      this.#detecting = undefined;
+    });
+    return this.#detecting;
+  }
+
+  async #detect(): Promise<Decision> {
+    const options = this.#options;
+    const detection = await detectManagedIdentity({
+      env: this.#env,
+      probeTimeoutMs: options.probeTimeoutMs,
+      arcAgentPath: options.arcAgentPath,
+      httpClient: options.httpClient,
+    });
+    if (detection.source === "none") {
+      this.#failures++;
+      const backoff = Math.min(PROBE_RETRY_MIN_MS * 2 ** (this.#failures - 1), PROBE_RETRY_MAX_MS);
+      this.#retryAt = Date.now() + backoff;
+      this.#unavailable = new CredentialUnavailableError(
+        `ManagedIdentityChainCredential: ${detection.reason} Not probed again for ${backoff / 1000} s.`,
+      );
+      logger.info(this.#unavailable.message);
+      throw this.#unavailable;
+    }
+    this.#unavailable = undefined;
+    this.#decision = this.#use(sourceByName(detection.source), detection.reason);
+    return this.#decision;
+  }
+
+  /** Builds the client of the source found, or the error it will always give. */
+  #use(source: ManagedIdentitySource<never>, reason: string): Decision {
+    const identity = userAssignedIdentity(this.#options);
+    if (identity !== undefined && source.identityParameters[identity.kind] === undefined) {
+      const error = new CredentialUnavailableError(
+        `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), which cannot use ${describeIdentity(identity)}: ${source.identityRestriction ?? "it takes no user-assigned identity"}. Nothing was sent.`,
+      );
+      logger.warning(error.message);
+      return { error };
+    }
+    try {
+      const client = new ManagedIdentityClient(source, this.#options as never, this.#env);
+      logger.info(`ManagedIdentityChainCredential: using ${reason}`);
+      return { client };
+    } catch (error) {
+      // The environment names the source but its configuration is malformed: that is a failure, not an absence.
+      const failure = new AuthenticationError(
+        `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), but it is misconfigured: ${(error as Error).message}`,
+      );
+      logger.warning(failure.message);
+      return { error: failure };
+    }
+  }
+}
