@@ -1,6 +1,27 @@
 export { ImdsCredential, type ImdsCredentialOptions } from "./credentials/imdsCredential.js";
 export { ArcCredential, type ArcCredentialOptions } from "./credentials/arcCredential.js";
 export { CloudShellCredential, type CloudShellCredentialOptions } from "./credentials/cloudShellCredential.js";
+export { AppServiceCredential, type AppServiceCredentialOptions } from "./credentials/appServiceCredential.js";
+export { ServiceFabricCredential, type ServiceFabricCredentialOptions } from "./credentials/serviceFabricCredential.js";
+export { AzureMLCredential, type AzureMLCredentialOptions } from "./credentials/azureMLCredential.js";
+export {
+  WorkloadIdentityCredential,
+  type WorkloadIdentityCredentialOptions,
+} from "./credentials/workloadIdentityCredential.js";
+export {
+  ManagedIdentityChainCredential,
+  type ManagedIdentityChainCredentialOptions,
+} from "./credentials/managedIdentityChainCredential.js";
+export {
+  detectManagedIdentity,
+  type DetectManagedIdentityOptions,
+  type ManagedIdentityDetection,
+} from "./detection/detectManagedIdentity.js";
+export {
+  thumbprintPinningPolicy,
+  thumbprintPinningPolicyName,
+  type ThumbprintPinningPolicyOptions,
+} from "./pipeline/thumbprintPinningPolicy.js";
 export { AuthenticationError, CredentialUnavailableError, type ErrorResponse } from "./errors.js";
 export type { AdditionalPolicyConfig, ManagedIdentityCredentialOptions, ManagedIdentityRetryOptions } from "./options.js";
 export type { ManagedIdentitySourceName } from "./sources/source.js";
