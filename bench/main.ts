@@ -1,0 +1,189 @@
+// The side-by-side benchmark: azure-managed-identity against @azure/identity's ManagedIdentityCredential,
+// on the same loopback fakes, in one run. `npm run bench [-- --quick] [-- --write]`; see bench/RESULTS.md.
+import { execFileSync } from "node:child_process";
+import { promises as fs, readdirSync, statSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { compileWorkers } from "./compileWorkers.js";
+import { startFakes } from "./fakes.js";
+import { type Footprint, measureFootprint, readCachedFootprint } from "./footprint.js";
+import { ARC_FOLDER_MARKER, isLoopbackOnly, NAMESPACE_MARKER, reexecInLoopbackNamespace } from "./loopback.js";
+import { renderTable, type Row } from "./report.js";
+import { runSuite } from "./suite.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const cacheFolder = path.join(root, "node_modules", ".cache", "azure-managed-identity-bench");
+const footprintCache = path.join(cacheFolder, "footprint.json");
+const THEIRS_SPEC = "@azure/identity@4.14.1";
+const FOOTPRINT_STATE = "AZURE_MI_BENCH_FOOTPRINT";
+const NETWORK_STATE = "AZURE_MI_BENCH_NETWORK";
+
+const args = new Set(process.argv.slice(2));
+const quick = args.has("--quick");
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function newestMtime(folder: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(folder, { withFileTypes: true })) {
+    const full = path.join(folder, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : statSync(full).mtimeMs);
+  }
+  return newest;
+}
+
+/** Builds dist when it is missing or older than src, so that fresh processes import what the sources say. */
+function ensureBuilt(): void {
+  const entry = path.join(root, "dist", "esm", "index.js");
+  let builtAt = 0;
+  try {
+    builtAt = statSync(entry).mtimeMs;
+  } catch {
+    // not built
+  }
+  if (builtAt > 0 && (args.has("--no-build") || newestMtime(path.join(root, "src")) <= builtAt)) return;
+  log("== building dist (npm run build)");
+  execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
+}
+
+/** The install footprint, measured outside the namespace (it needs the registry) or taken from the cache. */
+async function footprintBeforeNamespace(): Promise<void> {
+  if (quick || args.has("--cached-footprint")) {
+    process.env[FOOTPRINT_STATE] = (await readCachedFootprint(footprintCache)) ? "cached" : "none";
+    return;
+  }
+  log("== measuring the install footprint (npm pack + npm install --omit=dev, needs the registry)");
+  try {
+    await measureFootprint(root, THEIRS_SPEC, footprintCache);
+    process.env[FOOTPRINT_STATE] = "fresh";
+  } catch (error) {
+    log(`   could not measure it (${(error as Error).message.split("\n")[0]}); using the cached figures if any`);
+    process.env[FOOTPRINT_STATE] = (await readCachedFootprint(footprintCache)) ? "cached" : "none";
+  }
+}
+
+function footprintRows(footprint: Footprint | undefined): Row[] {
+  const note =
+    footprint === undefined
+      ? "not measured (run without --quick, with the registry reachable)"
+      : process.env[FOOTPRINT_STATE] === "fresh"
+        ? undefined
+        : `cached figures, measured ${footprint.measuredAt}`;
+  const one = (value: number) => ({ median: value, min: value, max: value, trials: 1 });
+  const MiB = 1024 * 1024;
+  return [
+    {
+      measure: "install: packages (production install)",
+      source: "—",
+      unit: "count",
+      ours: footprint && one(footprint.ours.packages),
+      theirs: footprint && one(footprint.theirs.packages),
+      ratio: true,
+      target: "ours ≤ 14",
+      met: footprint && footprint.ours.packages <= 14,
+      note,
+    },
+    {
+      measure: "install: bytes (production install)",
+      source: "—",
+      unit: "MiB",
+      ours: footprint && one(footprint.ours.bytes / MiB),
+      theirs: footprint && one(footprint.theirs.bytes / MiB),
+      ratio: true,
+      target: "ours ≤ 5 MiB",
+      met: footprint && footprint.ours.bytes <= 5 * MiB,
+    },
+  ];
+}
+
+function machine(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
+  return `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${os.totalmem() >> 30} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
+}
+
+async function writeResults(section: string): Promise<void> {
+  const file = path.join(root, "bench", "RESULTS.md");
+  let text = "";
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch {
+    text = "# Benchmark results\n\n<!-- bench:start -->\n<!-- bench:end -->\n";
+  }
+  const start = text.indexOf("<!-- bench:start -->");
+  const end = text.indexOf("<!-- bench:end -->");
+  if (start < 0 || end < start) throw new Error("bench/RESULTS.md lacks the <!-- bench:start --> / <!-- bench:end --> markers");
+  await fs.writeFile(file, `${text.slice(0, start)}<!-- bench:start -->\n${section}\n${text.slice(end)}`);
+  log("== wrote bench/RESULTS.md");
+}
+
+async function runHere(networkState: string, guard: boolean): Promise<void> {
+  const started = Date.now();
+  let network = networkState;
+  const agentFolder = process.env[ARC_FOLDER_MARKER];
+  const arcFolder = agentFolder ?? (await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-bench-arc-")));
+  const fakes = await startFakes(arcFolder);
+  network += agentFolder
+    ? `; Arc challenge files in ${agentFolder} on a private tmpfs (mount namespace), nothing left on the machine`
+    : "; no private mount namespace, so ours reads Arc challenge files from a temporary folder and theirs has no Arc figures";
+  const workers = await compileWorkers(path.join(root, "bench", "worker"), path.join(cacheFolder, "worker"));
+  try {
+    log(`== running ${quick ? "the quick smoke run" : "the full benchmark"} (${network})`);
+    const rows = await runSuite({
+      quick,
+      fakes,
+      setup: { folder: workers, guard, killAfterMs: 180_000 },
+      entries: {
+        ours: pathToFileURL(path.join(root, "dist", "esm", "index.js")).href,
+        theirs: import.meta.resolve("@azure/identity"),
+      },
+      coreEntry: import.meta.resolve("@azure/core-rest-pipeline"),
+      arcForTheirs: agentFolder !== undefined,
+      oursArcTokenFolder: agentFolder === undefined ? arcFolder : undefined,
+      log,
+    });
+    const footprint = process.env[FOOTPRINT_STATE] === "none" ? undefined : await readCachedFootprint(footprintCache);
+    const table = renderTable([...footprintRows(footprint), ...rows]);
+    const theirsVersion = JSON.parse(await fs.readFile(path.join(root, "node_modules", "@azure", "identity", "package.json"), "utf8")).version;
+    const oursVersion = JSON.parse(await fs.readFile(path.join(root, "package.json"), "utf8")).version;
+    const section = [
+      `Run: ${new Date().toISOString()}, \`npm run bench${quick ? " -- --quick" : ""}\`, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+      `Machine: ${machine()}.`,
+      `Libraries: azure-managed-identity ${oursVersion} (built dist) and @azure/identity ${theirsVersion}.`,
+      `Network: ${network}.`,
+      "",
+      table,
+    ].join("\n");
+    process.stdout.write(`${section}\n`);
+    if (args.has("--write")) await writeResults(section);
+  } finally {
+    await fakes.close();
+    if (agentFolder === undefined) await fs.rm(arcFolder, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.env[NAMESPACE_MARKER] === "1") {
+    if (!isLoopbackOnly()) throw new Error("expected a loopback-only network namespace, but other interfaces are visible");
+    await runHere(process.env[NETWORK_STATE] ?? "loopback-only network namespace", false);
+    return;
+  }
+  ensureBuilt();
+  await footprintBeforeNamespace();
+  if (isLoopbackOnly()) {
+    await runHere("already in a loopback-only network namespace", false);
+    return;
+  }
+  process.env[NETWORK_STATE] = "loopback-only network namespace (unshare -n)";
+  const code = reexecInLoopbackNamespace();
+  if (code !== undefined) {
+    process.exitCode = code;
+    return;
+  }
+  log("== unshare -n is not available: running without a namespace, every worker preloads a guard that refuses non-loopback connections");
+  await runHere("no namespace available; loopback guard preloaded in every worker (refuses non-loopback connections)", true);
+}
+
+main().catch((error: unknown) => {
+  log((error as Error)?.stack ?? String(error));
+  process.exitCode = 1;
+});

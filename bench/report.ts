@@ -1,0 +1,80 @@
+import type { Summary } from "./stats.js";
+
+/** How a figure is shown. */
+export type Unit = "ms" | "ns" | "MiB" | "KiB" | "B" | "count";
+
+/** One side of a row: a summary of trials, or words (n/a, did not settle, …). */
+export type Cell = Summary | string | undefined;
+
+/** One line of the results table. */
+export interface Row {
+  measure: string;
+  source: string;
+  unit: Unit;
+  ours: Cell;
+  theirs: Cell;
+  /** Show ours/theirs of the medians. */
+  ratio: boolean;
+  /** The issue's target, in words. */
+  target?: string;
+  /** Whether the target is met; `undefined` when there is none or it cannot be judged. */
+  met?: boolean;
+  /** Why a target is missed or a figure is missing. */
+  note?: string;
+}
+
+function figure(value: number, unit: Unit): string {
+  switch (unit) {
+    case "ns":
+      return value >= 1000 ? `${(value / 1000).toPrecision(3)} µs` : `${Math.round(value)} ns`;
+    case "ms":
+      return value >= 1000 ? `${(value / 1000).toPrecision(3)} s` : `${value.toPrecision(3)} ms`;
+    case "MiB":
+      return `${value.toFixed(1)} MiB`;
+    case "KiB":
+      return `${value.toFixed(0)} KiB`;
+    case "B":
+      return `${value.toFixed(0)} B`;
+    case "count":
+      return Number.isInteger(value) ? String(value) : value.toFixed(2);
+  }
+}
+
+function cell(value: Cell, unit: Unit): string {
+  if (value === undefined) return "—";
+  if (typeof value === "string") return value;
+  const median = figure(value.median, unit);
+  if (value.trials === 1 || value.min === value.max) return median;
+  return `${median} (${figure(value.min, unit)} – ${figure(value.max, unit)})`;
+}
+
+/** ours/theirs of the medians, when both are numbers and theirs is not zero. */
+export function ratioOf(row: Pick<Row, "ours" | "theirs">): number | undefined {
+  if (typeof row.ours !== "object" || typeof row.theirs !== "object") return undefined;
+  if (row.theirs.median === 0) return undefined;
+  return row.ours.median / row.theirs.median;
+}
+
+function ratioText(row: Row): string {
+  if (!row.ratio) return "";
+  const ratio = ratioOf(row);
+  if (ratio === undefined) return "—";
+  return ratio >= 0.1 ? `${ratio.toFixed(2)}×` : `${ratio.toPrecision(2)}×`;
+}
+
+/** The Markdown table: both libraries (median, with min – max over the trials), ours/theirs, the target. */
+export function renderTable(rows: readonly Row[]): string {
+  const lines = [
+    "| measure | source | ours (azure-managed-identity) | theirs (@azure/identity) | ours/theirs | target | met |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows) {
+    const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
+    const target = row.target ?? "";
+    lines.push(
+      `| ${row.measure} | ${row.source} | ${cell(row.ours, row.unit)} | ${cell(row.theirs, row.unit)} | ${ratioText(row)} | ${target} | ${met} |`,
+    );
+  }
+  const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure} (${r.source}): ${r.note}`);
+  return [...lines, ...(notes.length > 0 ? ["", ...notes] : [])].join("\n");
+}
