@@ -84,7 +84,15 @@ export class ManagedIdentityChainCredential implements TokenCredential {
    * @throws `CredentialUnavailableError` when this machine offers no managed identity (or not the one asked for);
    * `AuthenticationError` when the source found fails.
    */
-  async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+  getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    // Once decided, hand the client's promise back as is: an async wrapper would allocate a second
+    // promise and cost extra microtask turns on every cache hit.
+    const decision = this.#decision;
+    if (decision !== undefined && "client" in decision) return decision.client.getToken(scopes, options);
+    return this.#getTokenUndecided(scopes, options);
+  }
+
+  async #getTokenUndecided(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const decision = this.#decision ?? (await waitFor(this.#decide(), options?.abortSignal));
     if ("error" in decision) throw decision.error;
     return decision.client.getToken(scopes, options);
