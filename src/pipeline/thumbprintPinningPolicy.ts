@@ -19,7 +19,7 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export interface ThumbprintPinningPolicyOptions {
   /** The certificate's SHA-1 (40 hex digits) or SHA-256 (64) thumbprint; case, colons and blanks do not matter. */
   thumbprint: string;
-  /** How long connecting and the TLS handshake may take. Default: 10 s. */
+  /** How long connecting and the TLS handshake may take. Default: 10 s; 0, negative or `Infinity`: no bound of its own. */
   handshakeTimeoutMs?: number;
 }
 
@@ -132,7 +132,9 @@ export function thumbprintPinningPolicy(options: ThumbprintPinningPolicyOptions)
   if (thumbprint === undefined) {
     throw new TypeError(`'${options.thumbprint}' is not a SHA-1 or SHA-256 certificate thumbprint.`);
   }
-  const timeoutMs = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  const requested = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
+  // As tryTimeoutInMs: no positive finite bound means none (a socket timeout of 0 is off); Node takes at most 2^31-1.
+  const timeoutMs = requested > 0 && Number.isFinite(requested) ? Math.min(requested, 2 ** 31 - 1) : 0;
   return {
     name: thumbprintPinningPolicyName,
     async sendRequest(request, next) {
