@@ -1,0 +1,239 @@
+import os from "node:os";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import type { AccessToken, TokenCredential } from "@azure/core-auth";
+import { SecretClient } from "@azure/keyvault-secrets";
+import { emulatedKeyVaultClientOptions, type Emulator, type EmulatorOptions, startEmulator } from "../emulator/index.js";
+import {
+  ArcCredential,
+  CloudShellCredential,
+  detectManagedIdentity,
+  ImdsCredential,
+  ManagedIdentityChainCredential,
+  type ManagedIdentitySourceName,
+} from "../index.js";
+import { Reporter } from "./reporter.js";
+
+/** Options of {@link runDemo}. @internal */
+export interface DemoOptions {
+  /** Against this machine's real endpoints, without the emulator. */
+  real?: boolean;
+  /** `--real`: the vault to read from (default: `KEY_VAULT_URL`); without one, only tokens are fetched. */
+  vaultUrl?: string;
+  /** The secret to read. Default: `demo-secret` (`SECRET_NAME` with `--real`). */
+  secretName?: string;
+  /** Where the lines go. Default: stdout. */
+  write?: (line: string) => void;
+  /** Options of the emulator (tests inject faults with them). */
+  emulatorOptions?: EmulatorOptions;
+}
+
+const SCOPE = "https://vault.azure.net/.default";
+const DEMO_SECRET = "demo-secret";
+
+/** Every variable that selects a managed identity source: cleared around the emulated scenarios. */
+const SOURCE_VARIABLES = [
+  "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+  "IDENTITY_ENDPOINT",
+  "IDENTITY_HEADER",
+  "IDENTITY_SERVER_THUMBPRINT",
+  "IMDS_ENDPOINT",
+  "MSI_ENDPOINT",
+  "MSI_SECRET",
+  "AZURE_FEDERATED_TOKEN_FILE",
+];
+
+interface Scenario {
+  credentialName: string;
+  /** The host it stands for. */
+  host: string;
+  /** The source the credential serves; the chain serves whichever is found. */
+  source: ManagedIdentitySourceName | "any";
+  /** Emulated: the environment that host sets. */
+  env?: Record<string, string>;
+  create(): TokenCredential;
+}
+
+function claimsOf(token: string): Record<string, unknown> {
+  try {
+    return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as Record<string, unknown>;
+  } catch {
+    return {};
+  }
+}
+
+/** A `TokenCredential` may answer `null`; ours never do, but the demo takes any credential. */
+async function tokenOf(pending: Promise<AccessToken | null>): Promise<AccessToken> {
+  const token = await pending;
+  if (token === null) throw new Error("the credential gave no token");
+  return token;
+}
+
+/** A detection reason, cut to its first clause when it lists everything that was checked. */
+function brief(reason: string): string {
+  const cut = reason.indexOf("; ");
+  return reason.length > 120 && cut > 0 ? `${reason.slice(0, cut)}; …` : reason;
+}
+
+const short = (id: unknown): string => (typeof id === "string" && id.length > 13 ? `${id.slice(0, 8)}…` : String(id));
+
+/** Sets exactly `vars` among the source variables, and returns how to put the old values back. */
+function useEnvironment(vars: Record<string, string>): () => void {
+  const saved = SOURCE_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of SOURCE_VARIABLES) delete process.env[name];
+  Object.assign(process.env, vars);
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+function emulatedScenarios(emulator: Emulator, arcAgentPath: string): Scenario[] {
+  const tokenFolder = emulator.tokenFolder;
+  return [
+    { credentialName: "ImdsCredential", host: "an Azure VM", source: "imds", env: emulator.env.imds, create: () => new ImdsCredential() },
+    {
+      credentialName: "ArcCredential",
+      host: "an Azure Arc-enabled server",
+      source: "arc",
+      env: emulator.env.arc,
+      create: () => new ArcCredential({ tokenFolder }),
+    },
+    {
+      credentialName: "CloudShellCredential",
+      host: "Azure Cloud Shell",
+      source: "cloudshell",
+      env: emulator.env.cloudshell,
+      create: () => new CloudShellCredential(),
+    },
+    {
+      credentialName: "ManagedIdentityChainCredential",
+      host: "whatever it detects: here the Azure Arc-enabled server",
+      source: "any",
+      env: emulator.env.arc,
+      create: () => new ManagedIdentityChainCredential({ tokenFolder, arcAgentPath }),
+    },
+  ];
+}
+
+function realScenarios(): Scenario[] {
+  return [
+    { credentialName: "ImdsCredential", host: "an Azure VM", source: "imds", create: () => new ImdsCredential() },
+    { credentialName: "ArcCredential", host: "an Azure Arc-enabled server", source: "arc", create: () => new ArcCredential() },
+    { credentialName: "CloudShellCredential", host: "Azure Cloud Shell", source: "cloudshell", create: () => new CloudShellCredential() },
+    { credentialName: "ManagedIdentityChainCredential", host: "whatever it detects", source: "any", create: () => new ManagedIdentityChainCredential() },
+  ];
+}
+
+/**
+ * The end-to-end demo: starts the emulator in this process (unless `real`), then, for each of
+ * `ImdsCredential`, `ArcCredential`, `CloudShellCredential` and `ManagedIdentityChainCredential`,
+ * detects the source, gets a token, gets it again from the cache, and reads a secret with the real
+ * `@azure/keyvault-secrets` `SecretClient`, printing every step and the time it took.
+ *
+ * @returns the exit code: 0 when every step that ran succeeded (with `real`: and at least one credential got a token).
+ * @internal
+ */
+export async function runDemo(options: DemoOptions = {}): Promise<number> {
+  const report = new Reporter(options.write);
+  const started = performance.now();
+  const real = options.real === true;
+  const secretName = options.secretName ?? (real ? process.env["SECRET_NAME"] || DEMO_SECRET : DEMO_SECRET);
+
+  let emulator: Emulator | undefined;
+  let vaultUrl: string | undefined;
+  let clientOptions: ReturnType<typeof emulatedKeyVaultClientOptions> | Record<string, never> = {};
+  let scenarios: Scenario[];
+  // The emulated hosts are not Arc servers, whatever this machine is: detection must not find a real agent.
+  const noAgent = path.join(os.tmpdir(), "azure-managed-identity-demo-no-himds");
+
+  if (real) {
+    report.line("azure-managed-identity demo against this machine's real managed identity endpoints (--real)");
+    report.line();
+    vaultUrl = options.vaultUrl ?? process.env["KEY_VAULT_URL"];
+    if (!vaultUrl) report.line("  (no --vault-url or KEY_VAULT_URL: tokens only, no secret read)");
+    scenarios = realScenarios();
+  } else {
+    report.line("azure-managed-identity demo on the local emulator (npm start -- --real runs it against this machine's real endpoints)");
+    report.line();
+    emulator = await report.step(
+      "start the emulator",
+      () => startEmulator(options.emulatorOptions),
+      (e) => `IMDS, Azure Arc, Cloud Shell, App Service and an HTTPS Key Vault on 127.0.0.1 (vault ${e.keyVaultUrl})`,
+    );
+    if (emulator === undefined) return 1;
+    vaultUrl = emulator.keyVaultUrl;
+    clientOptions = emulatedKeyVaultClientOptions(emulator.ca);
+    scenarios = emulatedScenarios(emulator, noAgent);
+  }
+
+  let detected: ManagedIdentitySourceName | "none" | undefined;
+  let succeeded = 0;
+  try {
+    for (const scenario of scenarios) {
+      report.line();
+      const envText = scenario.env ? ` (${Object.keys(scenario.env).join(", ")} set by the emulator)` : "";
+      report.line(`${scenario.credentialName} — ${scenario.host}${envText}`);
+      const restore = scenario.env ? useEnvironment(scenario.env) : () => undefined;
+      try {
+        if (scenario.env || detected === undefined) {
+          const detection = await report.step(
+            "detect",
+            () => detectManagedIdentity(scenario.env ? { arcAgentPath: noAgent } : {}),
+            (d) => `${d.source} — ${brief(d.reason)}`,
+          );
+          detected = detection?.source;
+        }
+        if (real && scenario.source !== "any" && detected !== scenario.source) {
+          report.line(`  – skipped: this machine offers ${detected ?? "nothing that was detected"}, not ${scenario.source}`);
+          continue;
+        }
+        const credential = scenario.create();
+        const token = await report.step(
+          `getToken("${SCOPE}")`,
+          () => tokenOf(credential.getToken(SCOPE, { abortSignal: AbortSignal.timeout(120_000) })),
+          (t) => {
+            const claims = claimsOf(t.token);
+            return `aud ${String(claims["aud"])}, oid ${short(claims["oid"])}, expires ${new Date(t.expiresOnTimestamp).toISOString()}`;
+          },
+        );
+        if (token === undefined) continue;
+        await report.step(
+          "getToken again",
+          () => tokenOf(credential.getToken(SCOPE)),
+          (t) => (t.token === token.token ? "the same token, from the cache" : "a new token"),
+        );
+        if (vaultUrl === undefined) {
+          succeeded++;
+          continue;
+        }
+        const client = new SecretClient(vaultUrl, credential, clientOptions);
+        const secret = await report.step(
+          `SecretClient.getSecret("${secretName}")`,
+          () => client.getSecret(secretName),
+          (s) =>
+            real
+              ? `version ${short(s.properties.version)}, ${s.value?.length ?? 0} characters` // never print a real secret
+              : `"${s.value ?? ""}" (version ${short(s.properties.version)})`,
+        );
+        if (secret !== undefined) succeeded++;
+      } finally {
+        restore();
+      }
+    }
+  } finally {
+    if (emulator) await report.step("stop the emulator", () => emulator.close(), () => "challenge files and folder removed");
+  }
+
+  report.line();
+  const total = Reporter.ms(performance.now() - started).trim();
+  const what = vaultUrl === undefined ? "got a token" : "read the secret";
+  if (report.failures === 0 && succeeded > 0) {
+    report.line(`Done: ${succeeded} of ${scenarios.length} credentials ${what}, in ${total}.`);
+    return 0;
+  }
+  report.line(`Failed: ${report.failures} step(s) failed; ${succeeded} of ${scenarios.length} credentials ${what}, in ${total}.`);
+  return 1;
+}
