@@ -1,0 +1,60 @@
+import type { VariableReport } from "./report.js";
+
+type Kind = "value" | "secret" | "url";
+
+/** Every variable that selects or configures a managed identity source, then the proxy settings other tools read. */
+const VARIABLES: readonly [name: string, kind: Kind][] = [
+  ["IDENTITY_ENDPOINT", "url"],
+  ["IDENTITY_HEADER", "secret"],
+  ["IDENTITY_SERVER_THUMBPRINT", "value"],
+  ["IMDS_ENDPOINT", "url"],
+  ["MSI_ENDPOINT", "url"],
+  ["MSI_SECRET", "secret"],
+  ["DEFAULT_IDENTITY_CLIENT_ID", "value"],
+  ["AZURE_POD_IDENTITY_AUTHORITY_HOST", "url"],
+  ["AZURE_FEDERATED_TOKEN_FILE", "value"],
+  ["AZURE_CLIENT_ID", "value"],
+  ["AZURE_TENANT_ID", "value"],
+  ["AZURE_AUTHORITY_HOST", "url"],
+  ["HTTP_PROXY", "url"],
+  ["http_proxy", "url"],
+  ["HTTPS_PROXY", "url"],
+  ["https_proxy", "url"],
+  ["NO_PROXY", "value"],
+  ["no_proxy", "value"],
+];
+
+/**
+ * A URL as it may be shown: a user name and password (a proxy's, or one pasted by mistake) and
+ * the query (where a signed URL keeps its signature) are masked.
+ * @internal
+ */
+export function showableUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Not a URL: shown as it is unless it looks like it carries credentials.
+    return /@/.test(value) ? "(not a URL; hidden: it may hold a password)" : value;
+  }
+  if (url.username) url.username = "****";
+  if (url.password) url.password = "****";
+  if (url.search) url.search = "?****";
+  return url.toString();
+}
+
+/**
+ * The managed identity and proxy variables as they are set: names always, values for endpoints and
+ * ids, never for secrets (`IDENTITY_HEADER`, `MSI_SECRET`).
+ * @internal
+ */
+export function environmentReport(env: NodeJS.ProcessEnv): VariableReport[] {
+  return VARIABLES.map(([name, kind]) => {
+    const raw = env[name];
+    const value = raw?.trim();
+    if (value === undefined) return { name, set: false };
+    if (value === "") return { name, set: false, empty: true };
+    if (kind === "secret") return { name, set: true, secret: true };
+    return { name, set: true, value: kind === "url" ? showableUrl(value) : value };
+  });
+}
