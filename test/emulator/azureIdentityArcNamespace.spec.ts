@@ -4,10 +4,14 @@
 // Runs where `unshare -Urmn` is allowed (Linux, root or unprivileged user namespaces).
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const root = path.resolve(import.meta.dirname, "../..");
-const child = path.join(import.meta.dirname, "fixtures", "azureIdentityArcChild.ts");
+// import.meta.dirname needs Node 20.11; this works on every Node 20.
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, "../..");
+const child = path.join(here, "fixtures", "azureIdentityArcChild.ts");
 // Mount over /var/opt (or /var, when /var/opt does not exist) in the namespace only.
 const setUp =
   "set -e; ip link set lo up; " +

@@ -2,10 +2,14 @@
 // secret read with SecretClient for each credential, every step timed; exit 0 only when all worked.
 import { spawnSync } from "node:child_process";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runDemo } from "../../src/demo/demo.js";
 
-const root = path.resolve(import.meta.dirname, "../..");
+// import.meta.dirname needs Node 20.11; this works on every Node 20.
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, "../..");
 afterEach(() => {
   vi.unstubAllEnvs();
 });

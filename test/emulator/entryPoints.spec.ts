@@ -2,9 +2,13 @@
 // credentials never loads it (nor node:https servers, certificates or the demo).
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 
-const root = path.resolve(import.meta.dirname, "../..");
+// import.meta.dirname needs Node 20.11; this works on every Node 20.
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+const root = path.resolve(here, "../..");
 
 /** Every source file reachable from `entry` through relative imports (static and dynamic). */
 function moduleGraph(entry: string): Set<string> {
