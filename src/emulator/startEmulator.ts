@@ -82,7 +82,10 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     if (!ALL_SOURCES.includes(source)) throw new TypeError(`Unknown source '${source}'; the emulator serves ${ALL_SOURCES.join(", ")}.`);
   }
 
-  const [signer, certificate] = await Promise.all([TokenSigner.create(), Promise.resolve(createSelfSignedCertificate())]);
+  // The RSA key is generated off the main thread while the (fast, EC) certificate is made here.
+  const signing = TokenSigner.create();
+  const certificate = createSelfSignedCertificate();
+  const signer = await signing;
   const identities = defaultIdentities(options.identities);
   const issuer = new TokenIssuer(signer, identities, options.tokenLifetimeSeconds ?? 24 * 60 * 60);
   const identityHeader = options.appService?.identityHeader ?? randomBytes(16).toString("hex");
