@@ -4,6 +4,7 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { emulatedKeyVaultClientOptions, type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { ImdsCredential, ManagedIdentityChainCredential } from "../../src/index.js";
+import { main as keyVaultArc } from "../../samples/keyVaultArc.js";
 import { main as keyVaultChain } from "../../samples/keyVaultChain.js";
 import { main as keyVaultImds } from "../../samples/keyVaultImds.js";
 import { main as storageBlob } from "../../samples/storageBlob.js";
@@ -58,6 +59,20 @@ describe("samples/keyVaultImds.ts", () => {
       clientOptions: emulatedKeyVaultClientOptions(emulator.ca),
     });
     expect(emulator.requests.filter((r) => r.endpoint === "imds").at(-1)!.path).toContain(`client_id=${clientId}`);
+  });
+});
+
+describe("samples/keyVaultArc.ts", () => {
+  it("reads the secret through the emulated Arc agent and its file challenge", async () => {
+    const secret = await keyVaultArc({
+      vaultUrl: emulator.keyVaultUrl,
+      secretName: "db-password",
+      endpoint: emulator.endpoints.arc,
+      tokenFolder: emulator.tokenFolder,
+      clientOptions: emulatedKeyVaultClientOptions(emulator.ca),
+    });
+    expect(secret).toMatchObject({ name: "db-password", value: "correct horse battery staple" });
+    expect(emulator.requests.some((r) => r.endpoint === "arc" && r.outcome === 401)).toBe(true);
   });
 });
 
