@@ -37,6 +37,8 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
         };
         return { errorResponse, text: [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": ") };
       }
+      // A token answer sent with an error status (a proxy passing it on): never echo the token.
+      if ("access_token" in json) return { text: "an answer that carries an access_token (not shown)" };
     }
   } catch {
     // Not JSON: an HTML page from a proxy or a plain-text error.

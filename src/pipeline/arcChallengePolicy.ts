@@ -76,7 +76,12 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
       // The same request object goes out again, so the secret can only reach the origin that asked for it.
       request.headers.set("Authorization", `Basic ${secret}`);
       try {
-        return await next(request);
+        const answer = await next(request);
+        // An agent that echoes the secret in an error answer must not put it into an error message.
+        if (answer.status >= 300 && answer.bodyAsText?.includes(secret)) {
+          answer.bodyAsText = answer.bodyAsText.split(secret).join("(the challenge file's content)");
+        }
+        return answer;
       } finally {
         request.headers.delete("Authorization");
       }
