@@ -64,17 +64,22 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
   return { options, json: values["json"] === true };
 }
 
-/** Resolves with the first of SIGINT and SIGTERM, and stops listening for them. */
-function stopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals): void => {
-      process.off("SIGINT", on);
-      process.off("SIGTERM", on);
-      resolve(signal);
+/** The first of SIGINT and SIGTERM; `dispose` stops listening (then the signals kill the process again). */
+function stopSignal(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
+  let on: (signal: NodeJS.Signals) => void = () => undefined;
+  const dispose = (): void => {
+    process.off("SIGINT", on);
+    process.off("SIGTERM", on);
+  };
+  const signal = new Promise<NodeJS.Signals>((resolve) => {
+    on = (received) => {
+      dispose();
+      resolve(received);
     };
     process.on("SIGINT", on);
     process.on("SIGTERM", on);
   });
+  return { signal, dispose };
 }
 
 /**
@@ -98,6 +103,7 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
       onRequest: (record) => io.stderr.write(`${record.endpoint} ${record.method} ${record.path} -> ${record.outcome}\n`),
     });
   } catch (error) {
+    stopped.dispose();
     io.stderr.write(`error: the emulator could not start: ${(error as Error).message}\n`);
     return ExitCode.failure;
   }
@@ -113,7 +119,7 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
   }
   io.stderr.write("Emulator running; Ctrl+C or SIGTERM stops it.\n");
 
-  const signal = await stopped;
+  const signal = await stopped.signal;
   io.stderr.write(`${signal}: stopping the emulator.\n`);
   const forced = setTimeout(() => process.exit(ExitCode.ok), FORCED_EXIT_MS);
   forced.unref();
