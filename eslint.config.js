@@ -11,4 +11,9 @@ export default tseslint.config(
       "no-control-regex": "off",
     },
   },
+  {
+    // Plain Node scripts.
+    files: ["**/*.mjs"],
+    languageOptions: { globals: { process: "readonly", console: "readonly" } },
+  },
 );
