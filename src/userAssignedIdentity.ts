@@ -25,7 +25,13 @@ export function userAssignedIdentity(options: ManagedIdentityCredentialOptions):
     throw new TypeError(`Give at most one of clientId, objectId and resourceId; got ${given.join(" and ")}.`);
   }
   const kind = given[0];
-  return kind === undefined ? undefined : { kind, value: options[kind]! };
+  if (kind === undefined) return undefined;
+  const value = options[kind]!;
+  // A line break read from a file or a variable along with the id: refuse it rather than send it.
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new TypeError(`The ${kind} holds a line break or another control character, which no identity id has. Nothing was sent.`);
+  }
+  return { kind, value };
 }
 
 /**

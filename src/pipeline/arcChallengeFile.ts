@@ -96,6 +96,8 @@ export async function readArcChallengeFile(
     const secret = buffer.toString("utf8", 0, bytesRead).trim();
     buffer.fill(0);
     if (secret.length === 0) throw refuse(realm, "it is empty");
+    // A header cannot carry them (core-rest-pipeline would strip CR and LF and send the rest); no agent key has them.
+    if (/[\u0000-\u001f\u007f]/.test(secret)) throw refuse(realm, "it holds a line break or another control character");
     return secret;
   } finally {
     await handle.close();

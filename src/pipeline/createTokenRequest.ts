@@ -1,6 +1,10 @@
 import type { TracingContext } from "@azure/core-auth";
 import { createHttpHeaders, createPipelineRequest, type PipelineRequest } from "@azure/core-rest-pipeline";
+import { AuthenticationError } from "../errors.js";
 import type { SourceRequest } from "../sources/source.js";
+
+// Control characters other than tab: core-rest-pipeline would silently strip CR and LF and send the rest.
+const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 
 /**
  * Builds the HTTP request from a source's description: every query value and form field is
@@ -16,6 +20,13 @@ export function createTokenRequest(
 ): PipelineRequest {
   const url = new URL(endpoint.href);
   for (const [name, value] of Object.entries(description.query ?? {})) url.searchParams.set(name, value);
+  for (const [name, value] of Object.entries(description.headers ?? {})) {
+    if (CONTROL.test(value)) {
+      throw new AuthenticationError(
+        `The ${name} header of the token request holds a line break or another control character; check the environment variable it comes from. Nothing was sent.`,
+      );
+    }
+  }
   const headers = createHttpHeaders(description.headers);
   let body: string | undefined;
   if (description.form !== undefined) {
