@@ -44,11 +44,44 @@ const TOKEN_LIFETIME_S = 24 * 60 * 60;
 // msal-node asks IMDS for the token path with a trailing slash; the service accepts both.
 const TOKEN_PATH = /^\/metadata\/identity\/oauth2\/token\/?$/;
 
+/**
+ * A JWT-shaped access token of the size real managed identity tokens have (about 1.5 KB), so that
+ * parsing and caching cost what they cost in production. Not signed: neither library checks it, and
+ * signing each token (as the emulator in src/emulator does) would add the same server time to both
+ * libraries' fetch figures.
+ */
+function accessToken(resource: string, now: number): string {
+  const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const id = "00000000-0000-0000-0000-000000000000";
+  const header = part({ typ: "JWT", alg: "RS256", x5t: "fake-bench-key", kid: "fake-bench-key" });
+  const payload = part({
+    aud: resource,
+    iss: `https://sts.windows.net/${id}/`,
+    iat: now,
+    nbf: now,
+    exp: now + TOKEN_LIFETIME_S,
+    aio: randomBytes(48).toString("base64url"),
+    appid: id,
+    appidacr: "2",
+    idp: `https://sts.windows.net/${id}/`,
+    idtyp: "app",
+    oid: id,
+    rh: randomBytes(40).toString("base64url"),
+    sub: id,
+    tid: id,
+    uti: randomBytes(16).toString("base64url"),
+    ver: "1.0",
+    xms_mirid: `/subscriptions/${id}/resourcegroups/bench/providers/Microsoft.Compute/virtualMachines/bench-vm`,
+    xms_tcdt: now - 1e7,
+  });
+  return `${header}.${payload}.${randomBytes(256).toString("base64url")}`;
+}
+
 /** An IMDS-shaped token answer: a 24 h token, numbers as strings. */
-function tokenBody(resource: string, serial: number): string {
+function tokenBody(resource: string): string {
   const now = Math.floor(Date.now() / 1000);
   return JSON.stringify({
-    access_token: `fake-token-${serial}-${randomBytes(8).toString("hex")}`,
+    access_token: accessToken(resource, now),
     client_id: "00000000-0000-0000-0000-000000000000",
     expires_in: String(TOKEN_LIFETIME_S),
     expires_on: String(now + TOKEN_LIFETIME_S),
@@ -82,7 +115,6 @@ function listen(server: net.Server): Promise<number> {
  * `arcTokenFolder` per challenge and deletes it once answered, as the agent does.
  */
 export async function startFakes(arcTokenFolder: string): Promise<Fakes> {
-  let serial = 0;
   const served = new Set<string>();
   const held = new Set<net.Socket>();
   const arcSecrets = new Map<string, string>();
@@ -103,7 +135,7 @@ export async function startFakes(arcTokenFolder: string): Promise<Fakes> {
     served.add(key);
     fake.tokens++;
     response.writeHead(200, { "Content-Type": "application/json" });
-    response.end(tokenBody(resource, ++serial));
+    response.end(tokenBody(resource));
   };
 
   const badRequest = (response: http.ServerResponse, description: string): void => {

@@ -15,9 +15,12 @@ import { runSuite } from "./suite.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cacheFolder = path.join(root, "node_modules", ".cache", "azure-managed-identity-bench");
 const footprintCache = path.join(cacheFolder, "footprint.json");
+/** A copy of dist/esm taken at the start, so that a rebuild during the run (dist is shared) cannot pull it away. */
+const distSnapshot = path.join(cacheFolder, "dist");
 const THEIRS_SPEC = "@azure/identity@4.14.1";
 const FOOTPRINT_STATE = "AZURE_MI_BENCH_FOOTPRINT";
 const NETWORK_STATE = "AZURE_MI_BENCH_NETWORK";
+const BUILT_FROM = "AZURE_MI_BENCH_BUILT_FROM";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
@@ -44,6 +47,14 @@ function ensureBuilt(): void {
   if (builtAt > 0 && (args.has("--no-build") || newestMtime(path.join(root, "src")) <= builtAt)) return;
   log("== building dist (npm run build)");
   execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
+}
+
+/** Copies dist/esm to the snapshot; the copy still resolves its dependencies from this package's node_modules. */
+async function snapshotDist(): Promise<void> {
+  await fs.rm(distSnapshot, { recursive: true, force: true });
+  await fs.mkdir(distSnapshot, { recursive: true });
+  await fs.cp(path.join(root, "dist", "esm"), path.join(distSnapshot, "esm"), { recursive: true });
+  await fs.writeFile(path.join(distSnapshot, "package.json"), JSON.stringify({ type: "module", sideEffects: false }) + "\n");
 }
 
 /** The install footprint, measured outside the namespace (it needs the registry) or taken from the cache. */
@@ -96,6 +107,17 @@ function footprintRows(footprint: Footprint | undefined): Row[] {
   ];
 }
 
+/** Which sources the measured dist was built from: the commit, and whether src/ had uncommitted changes. */
+function builtFrom(): string {
+  try {
+    const git = (...gitArgs: string[]): string => execFileSync("git", gitArgs, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const commit = git("rev-parse", "--short", "HEAD");
+    return git("status", "--porcelain", "--", "src").length > 0 ? `commit ${commit} plus uncommitted changes in src/` : `commit ${commit}`;
+  } catch {
+    return "an unknown commit";
+  }
+}
+
 function machine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
   return `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${os.totalmem() >> 30} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
@@ -133,7 +155,7 @@ async function runHere(networkState: string, guard: boolean): Promise<void> {
       fakes,
       setup: { folder: workers, guard, killAfterMs: 180_000 },
       entries: {
-        ours: pathToFileURL(path.join(root, "dist", "esm", "index.js")).href,
+        ours: pathToFileURL(path.join(distSnapshot, "esm", "index.js")).href,
         theirs: import.meta.resolve("@azure/identity"),
       },
       coreEntry: import.meta.resolve("@azure/core-rest-pipeline"),
@@ -148,7 +170,7 @@ async function runHere(networkState: string, guard: boolean): Promise<void> {
     const section = [
       `Run: ${new Date().toISOString()}, \`npm run bench${quick ? " -- --quick" : ""}\`, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
       `Machine: ${machine()}.`,
-      `Libraries: azure-managed-identity ${oursVersion} (built dist) and @azure/identity ${theirsVersion}.`,
+      `Libraries: azure-managed-identity ${oursVersion} (dist built from ${process.env[BUILT_FROM] ?? builtFrom()}) and @azure/identity ${theirsVersion}.`,
       `Network: ${network}.`,
       "",
       table,
@@ -168,6 +190,8 @@ async function main(): Promise<void> {
     return;
   }
   ensureBuilt();
+  await snapshotDist();
+  process.env[BUILT_FROM] = builtFrom();
   await footprintBeforeNamespace();
   if (isLoopbackOnly()) {
     await runHere("already in a loopback-only network namespace", false);

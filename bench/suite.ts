@@ -254,7 +254,13 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
     const probeTimeoutMs = 1000;
     // Long enough for ours to answer, short enough for a smoke run; a full run waits past theirs' retries.
     const capMs = (offAzureCase: OffAzureCase): number =>
-      quick ? (offAzureCase === "silent-chain" ? probeTimeoutMs + 500 : callerTimeoutMs + 500) : 6000;
+      quick
+        ? offAzureCase === "silent-chain"
+          ? probeTimeoutMs + 500
+          : callerTimeoutMs + 500
+        : offAzureCase.startsWith("refused")
+          ? 12_000 // past the 5.4 s of retries @azure/identity was measured at
+          : 6000;
     const cases: { case: OffAzureCase; measure: string; target: string; limit: number }[] = [
       { case: "refused-explicit", measure: "nothing listening → error, explicit credential", target: "ours ≤ 50 ms", limit: 50 },
       { case: "refused-chain", measure: "nothing listening → error, chain (ours: ManagedIdentityChainCredential; theirs: DefaultAzureCredential)", target: "ours ≤ 50 ms", limit: 50 },
@@ -272,8 +278,14 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       const outcomeCell = (results: Record<string, unknown>[]): Cell => {
         if (results.some((x) => x["missing"] === true)) return "n/a (not in the package yet)";
         const outcomes = results as unknown as Outcome[];
-        if (outcomes.some((o) => !o.settled)) return `never settled (gave up after ${msText(capMs(c.case))})`;
-        return summarise(outcomes.map((o) => o.ms));
+        const settled = outcomes.filter((o) => o.settled);
+        const gaveUp = `gave up after ${msText(capMs(c.case))}`;
+        if (settled.length === 0) return `never settled (${gaveUp})`;
+        if (settled.length < outcomes.length) {
+          const times = settled.map((o) => msText(o.ms)).join(", ");
+          return `${outcomes.length - settled.length} of ${outcomes.length} never settled (${gaveUp}); the others after ${times}`;
+        }
+        return summarise(settled.map((o) => o.ms));
       };
       const names = (results: Record<string, unknown>[]): string =>
         [...new Set((results as unknown as Outcome[]).map((o) => o.result))].join(", ");
@@ -320,9 +332,9 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       ours: rss[0],
       theirs: rss[1],
       ratio: true,
-      target: "≤ 0.5×",
-      met: ratioAtMost(rss[0], rss[1], 0.5),
-      note: "RSS moves in whole pages and with the young generation's size; below about 1 MiB it is noise",
+      target: "≤ 0.5×, or below the 1 MiB noise floor",
+      met: medianOf(rss[0]) !== undefined && medianOf(rss[0])! < 1024 ? true : ratioAtMost(rss[0], rss[1], 0.5),
+      note: "RSS moves in whole pages and with the young generation's size; below about 1 MiB it is noise, and a ratio of two noises means nothing",
     });
     const heap = [cellOf("ours", "heapRetainedKiB"), cellOf("theirs", "heapRetainedKiB")] as const;
     rows.push({ measure: `heap retained after ${hits} cache hits (after GC)`, source: name, unit: "KiB", ours: heap[0], theirs: heap[1], ratio: true });
