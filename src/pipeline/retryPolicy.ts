@@ -69,7 +69,8 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
           `${rules.name}: ${response ? `status ${response.status}` : `connection error (${(failure as Error).message})`}; retry ${retry + 1} in ${Math.round(wait)} ms`,
         );
         await delay(wait, request.abortSignal);
-        waited += wait;
+        // Timers drop the fraction of a millisecond: count what was really waited, or 70 s falls short.
+        waited += Math.floor(wait);
       }
     },
   };

@@ -72,7 +72,7 @@ describe("parseBasicRealm under fuzzing", () => {
     );
   });
 
-  it("any header text: undefined or a non-empty string, never an exception", () => {
+  it("any header text: undefined or a string, never an exception", () => {
     const noisy = fc.oneof(
       fc.string(),
       fc.string({ unit: "binary" }),
@@ -83,10 +83,8 @@ describe("parseBasicRealm under fuzzing", () => {
     fc.assert(
       fc.property(noisy, (header) => {
         const realm = parseBasicRealm(header);
-        if (realm !== undefined) {
-          expect(typeof realm).toBe("string");
-          expect(realm.length).toBeGreaterThan(0);
-        }
+        // An empty realm ('Basic realm=""') comes back as "": the file checks refuse it like any other.
+        if (realm !== undefined) expect(typeof realm).toBe("string");
       }),
       { numRuns: 500 },
     );
