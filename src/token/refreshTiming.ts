@@ -3,9 +3,12 @@ const FIVE_MINUTES = 5 * 60_000;
 const MAX_JITTER = 60_000;
 /** The cache stops serving a token this close to its expiry (see tokenCache.ts); "fresh" must end before that. */
 export const EXPIRY_MARGIN_MS = 30_000;
+/** A `refresh_in` shorter than this (or than half the lifetime) is raised to it: `refresh_in: 0` must not mean a refresh on every call. */
+const MIN_REFRESH_IN = 60_000;
 
 /**
- * When a token should be refreshed, in epoch milliseconds: the endpoint's `refresh_in` when given,
+ * When a token should be refreshed, in epoch milliseconds: the endpoint's `refresh_in` when given
+ * (but not sooner than a minute, or half the lifetime for shorter tokens),
  * else half the lifetime for tokens of two hours or more, else five minutes before expiry (half the
  * lifetime for tokens shorter than ten minutes). A little random jitter, at most 5% of the lifetime
  * and one minute, is taken off so that a fleet of processes does not refresh in lock-step.
@@ -19,7 +22,7 @@ export function refreshAfter(
 ): number {
   const lifetime = expiresOn - now;
   let at: number;
-  if (refreshInMs !== undefined && refreshInMs < lifetime) at = now + refreshInMs;
+  if (refreshInMs !== undefined && refreshInMs < lifetime) at = now + Math.max(refreshInMs, Math.min(MIN_REFRESH_IN, lifetime / 2));
   else if (lifetime >= TWO_HOURS) at = now + lifetime / 2;
   else if (lifetime > 2 * FIVE_MINUTES) at = expiresOn - FIVE_MINUTES;
   else at = now + lifetime / 2;

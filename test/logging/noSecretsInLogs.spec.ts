@@ -39,6 +39,7 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
   });
 
   afterEach(async () => {
+    vi.useRealTimers();
     AzureLogger.log = originalLog;
     setLogLevel(previousLevel);
     await Promise.all(servers.splice(0).map((s) => s.close()));
@@ -80,11 +81,12 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     const refreshed = newSecret("imds-token-refreshed");
     secrets.push(first, refreshed);
     let calls = 0;
-    // refresh_in 0: the second getToken gets the cached token and starts a background refresh.
-    const imds = await server(() => tokenAnswer(++calls === 1 ? first : refreshed, 3600, { refresh_in: 0 }));
+    // refresh_in 60, then two minutes later: the second getToken gets the cached token and starts a background refresh.
+    const imds = await server(() => tokenAnswer(++calls === 1 ? first : refreshed, 3600, { refresh_in: 60 }));
     const credential = new ImdsCredential({ endpoint: imds.origin, clientId: "00000000-0000-0000-0000-000000000001" });
 
     expect((await credential.getToken(SCOPE)).token).toBe(first);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 60_000 });
     expect((await credential.getToken(SCOPE)).token).toBe(first);
     await vi.waitFor(() => expect(imds.requests).toHaveLength(2));
     await vi.waitFor(() => expect(lines.filter((l) => l.includes("IMDS: token for https://vault.azure.net ("))).toHaveLength(2));
@@ -114,10 +116,11 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     secrets.push(good);
     let calls = 0;
     const flaky = await server(() =>
-      ++calls === 1 ? tokenAnswer(good, 3600, { refresh_in: 0 }) : { status: 503, body: { error: "busy", error_description: "try later" } },
+      ++calls === 1 ? tokenAnswer(good, 3600, { refresh_in: 60 }) : { status: 503, body: { error: "busy", error_description: "try later" } },
     );
     const credential = new ImdsCredential({ endpoint: flaky.origin, retryOptions: { maxRetries: 0 } });
     expect((await credential.getToken(SCOPE)).token).toBe(good);
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 60_000 });
     expect((await credential.getToken(SCOPE)).token).toBe(good);
     await vi.waitFor(() => expect(lines.some((l) => l.includes("background refresh of the token"))).toBe(true));
 

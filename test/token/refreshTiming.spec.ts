@@ -32,7 +32,12 @@ describe("refreshAfter", () => {
 
   it("honours the endpoint's refresh_in", () => {
     expect(refreshAfter(NOW, NOW + 24 * HOUR, 10 * MINUTE, noJitter)).toBe(NOW + 10 * MINUTE);
-    expect(refreshAfter(NOW, NOW + HOUR, 0, noJitter)).toBe(NOW);
+  });
+
+  it("raises a refresh_in shorter than a minute, so that refresh_in: 0 does not refresh on every call", () => {
+    expect(refreshAfter(NOW, NOW + HOUR, 0, noJitter)).toBe(NOW + MINUTE);
+    expect(refreshAfter(NOW, NOW + HOUR, 20_000, noJitter)).toBe(NOW + MINUTE);
+    expect(refreshAfter(NOW, NOW + 100_000, 0, noJitter)).toBe(NOW + 50_000);
   });
 
   it("ignores a refresh_in at or after the expiry", () => {
