@@ -23,12 +23,18 @@ export interface Row {
   note?: string;
 }
 
+/** Three significant digits, never in exponent notation. */
+export function sig3(value: number): string {
+  return String(Number(value.toPrecision(3)));
+}
+
 function figure(value: number, unit: Unit): string {
   switch (unit) {
     case "ns":
-      return value >= 1000 ? `${(value / 1000).toPrecision(3)} µs` : `${Math.round(value)} ns`;
+      if (value >= 1e6) return `${sig3(value / 1e6)} ms`;
+      return value >= 1000 ? `${sig3(value / 1000)} µs` : `${Math.round(value)} ns`;
     case "ms":
-      return value >= 1000 ? `${(value / 1000).toPrecision(3)} s` : `${value.toPrecision(3)} ms`;
+      return value >= 1000 ? `${sig3(value / 1000)} s` : `${sig3(value)} ms`;
     case "MiB":
       return `${value.toFixed(1)} MiB`;
     case "KiB":
@@ -59,7 +65,7 @@ function ratioText(row: Row): string {
   if (!row.ratio) return "";
   const ratio = ratioOf(row);
   if (ratio === undefined) return "—";
-  return ratio >= 0.1 ? `${ratio.toFixed(2)}×` : `${ratio.toPrecision(2)}×`;
+  return ratio >= 0.1 ? `${ratio.toFixed(2)}×` : `${String(Number(ratio.toPrecision(2)))}×`;
 }
 
 /** The Markdown table: both libraries (median, with min – max over the trials), ours/theirs, the target. */

@@ -1,6 +1,6 @@
 import type { Fakes, FakeBehaviour } from "./fakes.js";
 import { assertLoopbackEnvironment } from "./loopback.js";
-import type { Cell, Row } from "./report.js";
+import { type Cell, type Row, sig3 } from "./report.js";
 import { runWorker, type WorkerSetup } from "./runWorker.js";
 import { summarise } from "./stats.js";
 import type { Library, OffAzureCase, Outcome, Source, WorkerSpec } from "./worker/spec.js";
@@ -57,7 +57,7 @@ function ratioAtMost(ours: Cell, theirs: Cell, limit: number): boolean | undefin
 }
 
 function msText(ms: number): string {
-  return ms >= 1000 ? `${(ms / 1000).toPrecision(3)} s` : `${ms.toPrecision(3)} ms`;
+  return ms >= 1000 ? `${sig3(ms / 1000)} s` : `${sig3(ms)} ms`;
 }
 
 /**
@@ -417,7 +417,7 @@ function opsPerSecond(cell: Cell): string {
   const ns = medianOf(cell);
   if (ns === undefined) return "—";
   const ops = 1e9 / ns;
-  return ops >= 1e6 ? `${(ops / 1e6).toPrecision(3)} M` : ops >= 1e3 ? `${(ops / 1e3).toPrecision(3)} k` : ops.toFixed(0);
+  return ops >= 1e6 ? `${sig3(ops / 1e6)} M` : ops >= 1e3 ? `${sig3(ops / 1e3)} k` : ops.toFixed(0);
 }
 
 function fmt(value: number | undefined): string {
