@@ -120,7 +120,7 @@ function builtFrom(): string {
 
 function machine(): string {
   const cpu = os.cpus()[0]?.model.trim() ?? "unknown CPU";
-  return `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${os.totalmem() >> 30} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
+  return `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
 async function writeResults(section: string): Promise<void> {

@@ -11,8 +11,9 @@ function hostOf(args: unknown[]): string | undefined {
   const [first] = args;
   if (Array.isArray(first)) return hostOf(first);
   if (typeof first === "object" && first !== null) {
-    const options = first as { host?: string; path?: string };
-    if (options.path !== undefined) return "localhost"; // a Unix socket stays on the machine
+    const options = first as { host?: string | null; path?: string | null };
+    // Node connects to a Unix socket when `path` is truthy (http passes `path: null` for TCP): it stays on the machine.
+    if (options.path) return "localhost";
     return options.host ?? "localhost";
   }
   if (typeof first === "number") return typeof args[1] === "string" ? args[1] : "localhost";
