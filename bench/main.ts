@@ -1,5 +1,6 @@
 // The side-by-side benchmark: azure-managed-identity against @azure/identity's ManagedIdentityCredential,
-// on the same loopback fakes, in one run. `npm run bench [-- --quick] [-- --write]`; see bench/RESULTS.md.
+// on the same loopback fakes, in one run. `npm run bench [-- --quick] [-- --write] [-- --no-namespace]`;
+// see bench/RESULTS.md.
 import { execFileSync } from "node:child_process";
 import { promises as fs, readdirSync, statSync } from "node:fs";
 import os from "node:os";
@@ -193,6 +194,11 @@ async function main(): Promise<void> {
   await snapshotDist();
   process.env[BUILT_FROM] = builtFrom();
   await footprintBeforeNamespace();
+  if (args.has("--no-namespace")) {
+    log("== --no-namespace: running where we are, every worker preloads a guard that refuses non-loopback connections");
+    await runHere("no namespace asked for (--no-namespace); loopback guard preloaded in every worker", true);
+    return;
+  }
   if (isLoopbackOnly()) {
     await runHere("already in a loopback-only network namespace", false);
     return;
