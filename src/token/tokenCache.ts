@@ -6,6 +6,8 @@ import { scopeToResource } from "./resource.js";
 
 const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
+/** The longest delay `setTimeout` takes; above it (Infinity included), Node fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. */
 export type FetchToken = (resource: string, signal: AbortSignal, options: GetTokenOptions | undefined) => Promise<AccessToken>;
@@ -122,8 +124,10 @@ export class TokenCache {
   /** The caller's view of a shared flight: it may stop waiting (abort, timeout) without cancelling it for others. */
   private wait(flight: Flight, options: GetTokenOptions | undefined): Promise<AccessToken> {
     const signal = options?.abortSignal;
-    const timeout = options?.requestOptions?.timeout;
-    if (signal === undefined && !(timeout && timeout > 0)) {
+    const requested = options?.requestOptions?.timeout;
+    // As tryTimeoutPolicy: 0, negative, NaN or Infinity is no bound; a finite bound past the timer's range is clamped.
+    const timeout = requested !== undefined && requested > 0 && Number.isFinite(requested) ? Math.min(requested, MAX_TIMER_MS) : undefined;
+    if (signal === undefined && timeout === undefined) {
       return flight.promise.finally(() => this.leave(flight));
     }
     return new Promise<AccessToken>((resolve, reject) => {
@@ -139,7 +143,7 @@ export class TokenCache {
         signal?.removeEventListener("abort", onAbort);
       };
       signal?.addEventListener("abort", onAbort);
-      if (timeout && timeout > 0) timer = setTimeout(() => stop(this.timeoutError(timeout)), timeout);
+      if (timeout !== undefined) timer = setTimeout(() => stop(this.timeoutError(requested!)), timeout);
       flight.promise.then(
         (token) => {
           cleanup();

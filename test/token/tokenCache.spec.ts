@@ -142,4 +142,17 @@ describe("TokenCache", () => {
     expect((await call).message).toBe("timed out after 5000 ms");
     expect(calls[0]!.signal.aborted).toBe(true);
   });
+
+  it("takes a timeout of Infinity or beyond 2^31-1 ms as no bound, not as 1 ms (setTimeout's overflow)", async () => {
+    const { fetch, calls } = controlledFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const pending = [Infinity, 2 ** 31, Number.MAX_SAFE_INTEGER].map((timeout, i) =>
+      cache.getToken(`https://r${i}.example/.default`, { requestOptions: { timeout } }),
+    );
+    // Node runs an overflowing timer after 1 ms: a real 20 ms wait would see it fire.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toHaveLength(3);
+    for (const [i, call] of calls.entries()) call.resolve(hourToken(`token-${i}`));
+    expect((await Promise.all(pending)).map((t) => t.token)).toEqual(["token-0", "token-1", "token-2"]);
+  });
 });
