@@ -35,7 +35,7 @@ export function userAssignedIdentity(options: ManagedIdentityCredentialOptions):
 }
 
 /**
- * A short text for messages and cache keys: `clientId 1234…` or `system-assigned`.
+ * The identity, for messages: `the user-assigned identity with clientId 1234…` or `the system-assigned identity`.
  * @internal
  */
 export function describeIdentity(identity: UserAssignedIdentity | undefined): string {
