@@ -1,8 +1,5 @@
-import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { createSelfSignedCertificate as makeCertificate } from "../../src/emulator/selfSignedCertificate.js";
 
 /** A self-signed certificate made for one test run, like a Service Fabric cluster's. */
 export interface SelfSignedCertificate {
@@ -13,21 +10,13 @@ export interface SelfSignedCertificate {
   sha256: string;
 }
 
-/** Makes a fresh EC key and self-signed certificate with openssl, in a temporary folder removed at once. */
+/**
+ * Makes a fresh EC key and self-signed certificate with the emulator's generator (`node:crypto`
+ * alone: no `openssl` binary needed). Its only name is `commonName`, never 127.0.0.1, as a cluster's
+ * certificate does not name the address it is reached at: only the thumbprint can vouch for it.
+ */
 export function createSelfSignedCertificate(commonName = "sfmanagedidentity"): SelfSignedCertificate {
-  const dir = mkdtempSync(path.join(tmpdir(), "mi-cert-"));
-  try {
-    const keyFile = path.join(dir, "key.pem");
-    const certFile = path.join(dir, "cert.pem");
-    execFileSync(
-      "openssl",
-      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", keyFile, "-out", certFile, "-days", "1", "-subj", `/CN=${commonName}`],
-      { stdio: "ignore" },
-    );
-    const cert = readFileSync(certFile, "utf8");
-    const x509 = new X509Certificate(cert);
-    return { key: readFileSync(keyFile, "utf8"), cert, sha1: x509.fingerprint, sha256: x509.fingerprint256 };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  const { key, cert } = makeCertificate({ commonName, subjectAltNames: [commonName], validityDays: 1 });
+  const x509 = new X509Certificate(cert);
+  return { key, cert, sha1: x509.fingerprint, sha256: x509.fingerprint256 };
 }
