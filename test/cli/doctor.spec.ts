@@ -126,10 +126,11 @@ describe("doctor on an emulated Azure Arc host", () => {
 
 describe("doctor on a host with nothing", () => {
   it("finishes fast, says so, exit code 3", async () => {
-    const started = Date.now();
     const run = await runCli(["doctor"], cliEnv(closed));
-    expect(Date.now() - started).toBeLessThan(5_000);
     expect(run.code).toBe(3);
+    // "Fast" is the doctor's own time, from its last line: not Node's and tsx's start-up, which a busy
+    // machine can stretch. A generous bound: the checks take about the probe timeout (1 s) at most.
+    expect(Number(/\(exit code 3, (\d+) ms\)/.exec(run.stdout)?.[1])).toBeLessThan(5_000);
     expect(run.stdout).toContain("source    none");
     expect(flat(run.stdout)).toContain("No managed identity found on this machine.");
     expect(flat(run.stdout)).toContain("run 'azure-managed-identity emulate'");
@@ -151,10 +152,11 @@ describe("doctor on a host with nothing", () => {
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
     const { port } = hanging.address() as AddressInfo;
     try {
-      const started = Date.now();
       const run = await runCli(["doctor", "--json", "--probe-timeout", "300"], cliEnv(port));
-      expect(Date.now() - started).toBeLessThan(5_000);
       expect(run.code).toBe(3);
+      // The doctor's own time (not the child's start-up), generously bounded: without the probe
+      // timeout it would wait for the hung endpoint until the test's own timeout.
+      expect(reportOf(run.stdout).ms).toBeLessThan(5_000);
       const imds = reportOf(run.stdout).endpoints.find((e) => e.source === "imds");
       expect(imds?.tcp?.ok).toBe(true);
       expect(imds?.probe).toMatchObject({ ok: false });

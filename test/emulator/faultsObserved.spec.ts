@@ -92,8 +92,7 @@ describe("faults observed by a credential", () => {
     const { recorder, getToken } = credentialFor("imds", { tryTimeoutInMs: 2_000 });
     expect((await getToken()).token).toMatch(/^ey/);
     expect(outcomes()).toEqual(["hang", 200]);
-    expect(recorder.tries[0]!.error).toBeDefined();
-    expect(recorder.tries[1]!.status).toBe(200);
+    expect(recorder.tries.map((t) => t.error ?? t.status)).toEqual(["TRY_TIMEOUT", 200]);
   });
 
   it("a reset connection is retried", async () => {
