@@ -98,14 +98,15 @@ export function failureFromError(context: FailureContext, error: unknown): Error
   if (name === "AbortError") return error as Error;
   const code = networkErrorCode(error);
   const message = (error as Error | undefined)?.message ?? String(error);
-  if (isUnreachableError(error)) {
+  // Unreachable means "not on this machine" only for an endpoint on the machine; a remote one (Entra) is a failure.
+  if (isUnreachableError(error) && !source.remoteEndpoint) {
     return new CredentialUnavailableError(
       sentences(`${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`, source.troubleshooting),
     );
   }
   if (code === TRY_TIMEOUT_CODE) {
     return new AuthenticationError(
-      sentences(`${source.displayName}: ${endpoint} accepted the connection but gave no complete answer in time, on every try (${message}).`, source.troubleshooting),
+      sentences(`${source.displayName}: ${endpoint} gave no complete answer in time, on any try (${message}): it is slow, hung, or (off Azure) silently dropping the connection.`, source.troubleshooting),
     );
   }
   return new AuthenticationError(

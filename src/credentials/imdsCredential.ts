@@ -12,6 +12,10 @@ export type ImdsCredentialOptions = ManagedIdentityCredentialOptions;
  * Gets tokens from the Azure Instance Metadata Service (IMDS) at `169.254.169.254`: Azure VMs,
  * VM scale sets and AKS nodes, with a system-assigned or a user-assigned identity.
  *
+ * It does not probe: off Azure, a refused connection fails at once, but a network that silently drops
+ * packets to 169.254.169.254 costs every try its `tryTimeoutInMs`. Where the code may run off Azure, use
+ * {@link ManagedIdentityChainCredential} (a 1 s probe) or pass `requestOptions.timeout` to `getToken`.
+ *
  * @example
  * ```ts
  * import { SecretClient } from "@azure/keyvault-secrets";

@@ -81,6 +81,11 @@ export interface ManagedIdentitySource<TOptions extends ManagedIdentityCredentia
    * None: the source is not selected by the environment alone.
    */
   detectedBy?: readonly string[];
+  /**
+   * The endpoint is not on this machine (Microsoft Entra, for workload identity): failing to reach it is
+   * a failure (`AuthenticationError`), not a sign that the source is absent.
+   */
+  remoteEndpoint?: boolean;
   /** An error answer that means "no managed identity here" rather than a failure. */
   isUnavailableAnswer?(status: number, body: string | undefined): boolean;
   /** The host may ignore the identity asked for: check the token's claims and fail closed. */

@@ -66,6 +66,7 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
   identityParameters: { clientId: "client_id" },
   identityRestriction: "workload identity names its identity by client id only",
   retry: "standard",
+  remoteEndpoint: true,
   detectedBy: ["AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"],
   endpoint(options, env) {
     const { tenantId } = requireConfiguration(options, env);

@@ -132,29 +132,22 @@ export class TokenCache {
     }
     return new Promise<AccessToken>((resolve, reject) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const stop = (error: Error): void => {
-        cleanup();
-        this.leave(flight);
-        reject(error);
-      };
-      const onAbort = (): void => stop(createAbortError());
-      const cleanup = (): void => {
+      let done = false;
+      // The first of abort, timeout or the flight's end settles this caller; it leaves the flight once.
+      const finish = (settle: () => void): void => {
+        if (done) return;
+        done = true;
         if (timer !== undefined) clearTimeout(timer);
         signal?.removeEventListener("abort", onAbort);
+        this.leave(flight);
+        settle();
       };
+      const onAbort = (): void => finish(() => reject(createAbortError()));
       signal?.addEventListener("abort", onAbort);
-      if (timeout !== undefined) timer = setTimeout(() => stop(this.timeoutError(requested!)), timeout);
+      if (timeout !== undefined) timer = setTimeout(() => finish(() => reject(this.timeoutError(requested!))), timeout);
       flight.promise.then(
-        (token) => {
-          cleanup();
-          this.leave(flight);
-          resolve(token);
-        },
-        (error: unknown) => {
-          cleanup();
-          this.leave(flight);
-          reject(error);
-        },
+        (token) => finish(() => resolve(token)),
+        (error: unknown) => finish(() => reject(error)),
       );
     });
   }

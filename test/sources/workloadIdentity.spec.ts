@@ -178,6 +178,19 @@ describe("WorkloadIdentityCredential", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("fails with an AuthenticationError, not 'unavailable', when the pod is set up but Microsoft Entra cannot be reached", async () => {
+    const { origin } = await loopbackAuthority();
+    await authority!.close();
+    authority = undefined;
+    vi.stubEnv("AZURE_AUTHORITY_HOST", origin);
+
+    const error = await new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default").catch((e: unknown) => e);
+
+    // A chain must stop here: the pod has workload identity, only its way out is broken.
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect((error as Error).message).toContain("ECONNREFUSED");
+  });
+
   it("is unavailable, naming what is missing, when the pod is not set up for workload identity", async () => {
     const { requests } = await loopbackAuthority();
     vi.stubEnv("AZURE_CLIENT_ID", "");
