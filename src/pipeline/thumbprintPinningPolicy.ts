@@ -120,7 +120,8 @@ class CheckedConnectionAgent extends https.Agent {
  * thumbprint, and only then builds the HTTP request on that connection. With any other certificate the
  * request is never written, not a byte of it (its headers carry a secret), and the try fails with
  * error code `CERT_THUMBPRINT_MISMATCH`. Plain `http:` requests are refused. Place it per try, after
- * the retry and timeout policies.
+ * the retry and timeout policies. The pinned connection is handed over as `request.agent`, which
+ * core-rest-pipeline's default HTTP client honours; a custom `httpClient` that ignores it bypasses the pin.
  *
  * @example
  * ```ts
