@@ -1,6 +1,6 @@
 // Builds the ESM and CommonJS outputs with their type declarations, from one source tree.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 
 const tsc = (project) => execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", project], { stdio: "inherit" });
 
@@ -10,3 +10,6 @@ tsc("tsconfig.build.cjs.json");
 // The package is "type": "module"; this marks the CommonJS tree as CommonJS.
 mkdirSync("dist/commonjs", { recursive: true });
 writeFileSync("dist/commonjs/package.json", JSON.stringify({ type: "commonjs" }) + "\n");
+// The bin must be executable: npm sets the bit when it installs the package, but `npx azure-managed-identity`
+// in a clone of this repository links the project's own dist and runs it as it is ("Permission denied").
+for (const build of ["esm", "commonjs"]) chmodSync(`dist/${build}/cli/main.js`, 0o755);
