@@ -2,6 +2,8 @@
 // nock refuses every other connection at once (ENETUNREACH), so such a test fails fast, never hangs.
 import nock from "nock";
 import { afterAll, beforeAll } from "vitest";
+// Raw sockets too (tls.connect, net.connect) and the times nock's interceptor is removed.
+import "./helpers/installLoopbackSocketGuard.js";
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)(:\d+)?$/;
 

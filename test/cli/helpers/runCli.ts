@@ -3,11 +3,13 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The repository, where `node --import tsx src/cli/main.ts` runs without a build. */
 export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 export const CLI = path.join(REPO, "src", "cli", "main.ts");
+/** Preloaded into every child: a connection to anything but loopback throws there (test/setup.ts does not reach children). */
+const GUARD = pathToFileURL(path.join(REPO, "test", "helpers", "installLoopbackSocketGuard.ts")).href;
 
 /** What a finished run of the command line gave. */
 export interface CliRun {
@@ -41,7 +43,7 @@ export function cliEnv(imdsPort: number, vars: Record<string, string> = {}): Nod
 
 /** Starts the command line from source (tsx), asynchronously, so that servers in this process keep answering. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, script = CLI): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, ["--import", "tsx", "--import", GUARD, script, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Collects a child's output until it exits. */
