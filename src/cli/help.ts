@@ -97,7 +97,7 @@ Options:
   --fail LIST           answers to successive token requests, then normal ones: e.g. 410,410,200;
                         an HTTP status, 'hang' or 'reset' per request
   --retry-after S       a Retry-After header (seconds) on every injected 410, 429 and 5xx
-  --latency MS          wait this long before every answer
+  --latency MS          wait this long before every token answer (not the Key Vault's)
   --hang                accept every token request and never answer it
   --throttle-after N    answer 429 to every token request after the first N
   --port-base N         listen on fixed ports: IMDS N, Arc N+1, Cloud Shell N+2, App Service N+3,
