@@ -90,7 +90,7 @@ describe("parseBasicRealm under fuzzing", () => {
     );
   });
 
-  it("parses hostile 100 kB headers in linear time: no catastrophic backtracking (generous bound: 250 ms each)", () => {
+  it("parses hostile 100 kB headers in linear time: no catastrophic backtracking (generous bound: 1 s each)", () => {
     const n = 100_000;
     const hostile = [
       "Basic realm=" + "a".repeat(n),
@@ -116,7 +116,7 @@ describe("parseBasicRealm under fuzzing", () => {
       const started = performance.now();
       parseBasicRealm(header);
       parseBasicRealm(header + ", Basic realm=/t/a.key");
-      expect(performance.now() - started, JSON.stringify(header.slice(0, 30))).toBeLessThan(250);
+      expect(performance.now() - started, JSON.stringify(header.slice(0, 30))).toBeLessThan(1000);
     }
   });
 });

@@ -54,7 +54,7 @@ describe("readErrorAnswer under fuzzing", () => {
     );
   });
 
-  it("reads hostile 100 kB bodies in linear time (generous bound: 250 ms each)", () => {
+  it("reads hostile 100 kB bodies in linear time (generous bound: 1 s each)", () => {
     const n = 100_000;
     const hostile = [
       "<title>".repeat(n / 7),
@@ -70,7 +70,7 @@ describe("readErrorAnswer under fuzzing", () => {
     for (const body of hostile) {
       const started = performance.now();
       readErrorAnswer(body);
-      expect(performance.now() - started, JSON.stringify(body.slice(0, 20))).toBeLessThan(250);
+      expect(performance.now() - started, JSON.stringify(body.slice(0, 20))).toBeLessThan(1000);
     }
   });
 });

@@ -189,7 +189,7 @@ describe("parseExpiresOn under fuzzing", () => {
     );
   });
 
-  it("reads 100 kB of digits, dashes or colons in linear time (generous bound: 250 ms each)", () => {
+  it("reads 100 kB of digits, dashes or colons in linear time (generous bound: 1 s each)", () => {
     const inputs = [
       "1".repeat(100_000),
       `${"1".repeat(100_000)}.`,
@@ -202,7 +202,7 @@ describe("parseExpiresOn under fuzzing", () => {
     for (const input of inputs) {
       const started = performance.now();
       parseExpiresOn(input);
-      expect(performance.now() - started, input.slice(0, 40)).toBeLessThan(250);
+      expect(performance.now() - started, input.slice(0, 40)).toBeLessThan(1000);
     }
   });
 });
