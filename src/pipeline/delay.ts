@@ -1,10 +1,8 @@
 import type { PipelineRequest } from "@azure/core-rest-pipeline";
+import { MAX_TIMER_MS } from "../timerBound.js";
 import { createAbortError } from "../token/abort.js";
 
 type AbortSignalLike = NonNullable<PipelineRequest["abortSignal"]>;
-
-/** The longest delay `setTimeout` takes; above it, Node fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Waits `ms`, or rejects with an `AbortError` as soon as `signal` aborts. Leaves no timer or

@@ -3,6 +3,7 @@ import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline";
+import { timerBound } from "../timerBound.js";
 import { createAbortError } from "../token/abort.js";
 
 /** The name of {@link thumbprintPinningPolicy}. */
@@ -134,8 +135,8 @@ export function thumbprintPinningPolicy(options: ThumbprintPinningPolicyOptions)
     throw new TypeError(`'${options.thumbprint}' is not a SHA-1 or SHA-256 certificate thumbprint.`);
   }
   const requested = options.handshakeTimeoutMs ?? DEFAULT_HANDSHAKE_TIMEOUT_MS;
-  // As tryTimeoutInMs: no positive finite bound means none (a socket timeout of 0 is off); Node takes at most 2^31-1.
-  const timeoutMs = requested > 0 && Number.isFinite(requested) ? Math.min(requested, 2 ** 31 - 1) : 0;
+  // As tryTimeoutInMs: no positive finite bound means none (a socket timeout of 0 is off).
+  const timeoutMs = timerBound(requested) ?? 0;
   return {
     name: thumbprintPinningPolicyName,
     async sendRequest(request, next) {

@@ -1,11 +1,9 @@
 import { type PipelinePolicy, RestError } from "@azure/core-rest-pipeline";
+import { timerBound } from "../timerBound.js";
 import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 
 /** The name of {@link tryTimeoutPolicy}. */
 export const tryTimeoutPolicyName = "tryTimeoutPolicy";
-
-/** The longest delay `setTimeout` takes; above it, Node fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Bounds one try, from connecting to the last byte of the body, and fails it with code
@@ -15,14 +13,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * `Infinity` means no bound, as core-rest-pipeline's own `timeout: 0` does.
  */
 export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
-  // setTimeout would turn each of these into 1 ms, failing every try at once.
-  const bounded = timeoutInMs > 0 && Number.isFinite(timeoutInMs);
-  const timerMs = Math.min(timeoutInMs, MAX_TIMER_MS);
+  const timerMs = timerBound(timeoutInMs);
   return {
     name: tryTimeoutPolicyName,
     async sendRequest(request, next) {
       const outer = request.abortSignal;
-      if (outer?.aborted || !bounded) return next(request);
+      if (outer?.aborted || timerMs === undefined) return next(request);
       const controller = new AbortController();
       let timedOut = false;
       const onAbort = (): void => controller.abort();

@@ -1,13 +1,12 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { logger } from "../logger.js";
+import { timerBound } from "../timerBound.js";
 import { createAbortError } from "./abort.js";
 import { EXPIRY_MARGIN_MS } from "./refreshTiming.js";
 import { scopeToResource } from "./resource.js";
 
 const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
-/** The longest delay `setTimeout` takes; above it (Infinity included), Node fires after 1 ms. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. */
 export type FetchToken = (resource: string, signal: AbortSignal, options: GetTokenOptions | undefined) => Promise<AccessToken>;
@@ -125,8 +124,8 @@ export class TokenCache {
   private wait(flight: Flight, options: GetTokenOptions | undefined): Promise<AccessToken> {
     const signal = options?.abortSignal;
     const requested = options?.requestOptions?.timeout;
-    // As tryTimeoutPolicy: 0, negative, NaN or Infinity is no bound; a finite bound past the timer's range is clamped.
-    const timeout = requested !== undefined && requested > 0 && Number.isFinite(requested) ? Math.min(requested, MAX_TIMER_MS) : undefined;
+    // As tryTimeoutPolicy: 0, negative, NaN or Infinity is no bound.
+    const timeout = timerBound(requested);
     if (signal === undefined && timeout === undefined) {
       return flight.promise.finally(() => this.leave(flight));
     }
