@@ -5,6 +5,8 @@ import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentity
 import { createTokenRequest } from "../pipeline/createTokenRequest.js";
 import { networkErrorCode, TRY_TIMEOUT_CODE } from "../pipeline/networkErrors.js";
 import { managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
+import { isDockerDesktopUnreachable } from "../sources/imds.js";
+import { timerBound } from "../timerBound.js";
 
 /** How long the probe waits for IMDS by default. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;
@@ -37,7 +39,8 @@ export interface ImdsProbeResult {
  * @internal
  */
 export async function probeImds(endpoint: URL, options: ImdsProbeOptions = {}): Promise<ImdsProbeResult> {
-  const timeoutMs = options.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
+  // A probe must be short: no bound (0, Infinity) means the default, never "wait forever".
+  const timeoutMs = timerBound(options.timeoutMs) ?? DEFAULT_PROBE_TIMEOUT_MS;
   const pipeline = createManagedIdentityPipeline({
     retryPolicy: managedIdentityRetryPolicy({ maxRetries: 0 }),
     tryTimeoutInMs: timeoutMs,
@@ -47,7 +50,7 @@ export async function probeImds(endpoint: URL, options: ImdsProbeOptions = {}): 
   let result: ImdsProbeResult;
   try {
     const response = await pipeline.sendRequest(options.httpClient ?? createDefaultHttpClient(), request);
-    if (response.status === 403 && /unreachable/i.test(response.bodyAsText ?? "")) {
+    if (isDockerDesktopUnreachable(response.status, response.bodyAsText ?? undefined)) {
       result = { present: false, detail: `${where} answered 403 "unreachable", the answer of Docker Desktop off Azure` };
     } else {
       result = { present: true, detail: `${where} answered the probe with ${response.status}` };

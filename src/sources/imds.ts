@@ -10,6 +10,15 @@ export const IMDS_HOST = "http://169.254.169.254";
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
 
 /**
+ * Docker Desktop answers requests for 169.254.169.254 itself, with 403 and a body saying the address is
+ * unreachable: off Azure, not a failing IMDS.
+ * @internal
+ */
+export function isDockerDesktopUnreachable(status: number, body: string | undefined): boolean {
+  return status === 403 && /unreachable/i.test(body ?? "");
+}
+
+/**
  * The Azure Instance Metadata Service: Azure VMs, VM scale sets, AKS nodes.
  * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
  * @internal
@@ -36,7 +45,7 @@ export const imdsSource: ManagedIdentitySource = {
   },
   policies: () => ({ headers: [metadataHeaderPolicy()] }),
   // 400: no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
-  isUnavailableAnswer: (status, body) => status === 400 || (status === 403 && /unreachable/i.test(body ?? "")),
+  isUnavailableAnswer: (status, body) => status === 400 || isDockerDesktopUnreachable(status, body),
   troubleshooting:
     "On an Azure VM, check that a managed identity is assigned to it (az vm identity show) and that nothing (a proxy, a firewall, a container network) stands between this process and 169.254.169.254.",
 };

@@ -106,6 +106,22 @@ describe("the IMDS probe", () => {
     }
   });
 
+  it("takes a probe timeout of 0 or Infinity as the default, never as 'wait forever'", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const silent = await startSilentServer();
+    try {
+      for (const timeoutMs of [0, Number.POSITIVE_INFINITY]) {
+        let outcome: { present: boolean; detail: string } | undefined;
+        const probe = probeImds(silent.endpoint, { timeoutMs }).then((result) => (outcome = result));
+        await vi.advanceTimersByTimeAsync(1000);
+        await probe;
+        expect(outcome).toEqual({ present: false, detail: `nothing answers at ${silent.endpoint.href}: no answer within 1000 ms` });
+      }
+    } finally {
+      await silent.close();
+    }
+  });
+
   it("honours a shorter probe timeout", async () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const silent = await startSilentServer();
