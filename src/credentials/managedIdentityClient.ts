@@ -129,9 +129,12 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
         );
       }
     }
-    logger.info(
-      `${source.displayName}: token for ${resource} (${describeIdentity(this.identity)}) from ${this.endpointText}, expires ${new Date(token.expiresOnTimestamp).toISOString()}.`,
-    );
+    // Building the line costs a Date and a few strings per fetch: only when someone reads it.
+    if (logger.info.enabled) {
+      logger.info(
+        `${source.displayName}: token for ${resource} (${describeIdentity(this.identity)}) from ${this.endpointText}, expires ${new Date(token.expiresOnTimestamp).toISOString()}.`,
+      );
+    }
     return token;
   }
 }
