@@ -66,7 +66,10 @@ async function npm(args: string[], cwd: string): Promise<string> {
 async function productionInstall(spec: string, root: string, name: string): Promise<InstallSize> {
   const prefix = path.join(root, name);
   await fs.mkdir(prefix, { recursive: true });
-  await fs.writeFile(path.join(prefix, "package.json"), JSON.stringify({ name: `footprint-${name}`, private: true }) + "\n");
+  await fs.writeFile(
+    path.join(prefix, "package.json"),
+    JSON.stringify({ name: `footprint-${name}`, private: true }) + "\n",
+  );
   await npm(["install", "--omit=dev", "--ignore-scripts", "--no-package-lock", spec], prefix);
   return measureTree(path.join(prefix, "node_modules"));
 }
@@ -90,12 +93,16 @@ export async function measureFootprint(packageRoot: string, theirsSpec: string, 
   const cached = await readCachedFootprint(cacheFile);
   const root = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-footprint-"));
   try {
-    const packed = JSON.parse(await npm(["pack", "--json", "--pack-destination", root], packageRoot)) as { filename: string }[];
+    const packed = JSON.parse(await npm(["pack", "--json", "--pack-destination", root], packageRoot)) as {
+      filename: string;
+    }[];
     const tarball = path.join(root, packed[0]!.filename);
-    const oursTarball = createHash("sha1").update(await fs.readFile(tarball)).digest("hex");
-    const ours =
-      cached?.oursTarball === oursTarball ? cached.ours : await productionInstall(tarball, root, "ours");
-    const theirs = cached?.theirsSpec === theirsSpec ? cached.theirs : await productionInstall(theirsSpec, root, "theirs");
+    const oursTarball = createHash("sha1")
+      .update(await fs.readFile(tarball))
+      .digest("hex");
+    const ours = cached?.oursTarball === oursTarball ? cached.ours : await productionInstall(tarball, root, "ours");
+    const theirs =
+      cached?.theirsSpec === theirsSpec ? cached.theirs : await productionInstall(theirsSpec, root, "theirs");
     const unchanged = cached?.oursTarball === oursTarball && cached.theirsSpec === theirsSpec;
     const footprint: Footprint = {
       ours,

@@ -42,7 +42,16 @@ export function reexecInLoopbackNamespace(): number | undefined {
     if (check.status !== 0) continue;
     const result = spawnSync(
       "unshare",
-      [...variant.args, "sh", "-c", NAMESPACE_SCRIPT, "sh", process.execPath, ...process.execArgv, ...process.argv.slice(1)],
+      [
+        ...variant.args,
+        "sh",
+        "-c",
+        NAMESPACE_SCRIPT,
+        "sh",
+        process.execPath,
+        ...process.execArgv,
+        ...process.argv.slice(1),
+      ],
       {
         stdio: "inherit",
         env: { ...process.env, [NAMESPACE_MARKER]: "1", AZURE_MI_BENCH_MOUNT: variant.mount ? "1" : "0" },

@@ -55,7 +55,10 @@ async function snapshotDist(): Promise<void> {
   await fs.rm(distSnapshot, { recursive: true, force: true });
   await fs.mkdir(distSnapshot, { recursive: true });
   await fs.cp(path.join(root, "dist", "esm"), path.join(distSnapshot, "esm"), { recursive: true });
-  await fs.writeFile(path.join(distSnapshot, "package.json"), JSON.stringify({ type: "module", sideEffects: false }) + "\n");
+  await fs.writeFile(
+    path.join(distSnapshot, "package.json"),
+    JSON.stringify({ type: "module", sideEffects: false }) + "\n",
+  );
 }
 
 /** The install footprint, measured outside the namespace (it needs the registry) or taken from the cache. */
@@ -111,9 +114,12 @@ function footprintRows(footprint: Footprint | undefined): Row[] {
 /** Which sources the measured dist was built from: the commit, and whether src/ had uncommitted changes. */
 function builtFrom(): string {
   try {
-    const git = (...gitArgs: string[]): string => execFileSync("git", gitArgs, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const git = (...gitArgs: string[]): string =>
+      execFileSync("git", gitArgs, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     const commit = git("rev-parse", "--short", "HEAD");
-    return git("status", "--porcelain", "--", "src").length > 0 ? `commit ${commit} plus uncommitted changes in src/` : `commit ${commit}`;
+    return git("status", "--porcelain", "--", "src").length > 0
+      ? `commit ${commit} plus uncommitted changes in src/`
+      : `commit ${commit}`;
   } catch {
     return "an unknown commit";
   }
@@ -134,7 +140,8 @@ async function writeResults(section: string): Promise<void> {
   }
   const start = text.indexOf("<!-- bench:start -->");
   const end = text.indexOf("<!-- bench:end -->");
-  if (start < 0 || end < start) throw new Error("bench/RESULTS.md lacks the <!-- bench:start --> / <!-- bench:end --> markers");
+  if (start < 0 || end < start)
+    throw new Error("bench/RESULTS.md lacks the <!-- bench:start --> / <!-- bench:end --> markers");
   await fs.writeFile(file, `${text.slice(0, start)}<!-- bench:start -->\n${section}\n${text.slice(end)}`);
   log("== wrote bench/RESULTS.md");
 }
@@ -166,7 +173,9 @@ async function runHere(networkState: string, guard: boolean): Promise<void> {
     });
     const footprint = process.env[FOOTPRINT_STATE] === "none" ? undefined : await readCachedFootprint(footprintCache);
     const table = renderTable([...footprintRows(footprint), ...rows]);
-    const theirsVersion = JSON.parse(await fs.readFile(path.join(root, "node_modules", "@azure", "identity", "package.json"), "utf8")).version;
+    const theirsVersion = JSON.parse(
+      await fs.readFile(path.join(root, "node_modules", "@azure", "identity", "package.json"), "utf8"),
+    ).version;
     const oursVersion = JSON.parse(await fs.readFile(path.join(root, "package.json"), "utf8")).version;
     const section = [
       `Run: ${new Date().toISOString()}, \`npm run bench${quick ? " -- --quick" : ""}\`, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
@@ -186,7 +195,8 @@ async function runHere(networkState: string, guard: boolean): Promise<void> {
 
 async function main(): Promise<void> {
   if (process.env[NAMESPACE_MARKER] === "1") {
-    if (!isLoopbackOnly()) throw new Error("expected a loopback-only network namespace, but other interfaces are visible");
+    if (!isLoopbackOnly())
+      throw new Error("expected a loopback-only network namespace, but other interfaces are visible");
     await runHere(process.env[NETWORK_STATE] ?? "loopback-only network namespace", false);
     return;
   }
@@ -209,8 +219,13 @@ async function main(): Promise<void> {
     process.exitCode = code;
     return;
   }
-  log("== unshare -n is not available: running without a namespace, every worker preloads a guard that refuses non-loopback connections");
-  await runHere("no namespace available; loopback guard preloaded in every worker (refuses non-loopback connections)", true);
+  log(
+    "== unshare -n is not available: running without a namespace, every worker preloads a guard that refuses non-loopback connections",
+  );
+  await runHere(
+    "no namespace available; loopback guard preloaded in every worker (refuses non-loopback connections)",
+    true,
+  );
 }
 
 main().catch((error: unknown) => {

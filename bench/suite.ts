@@ -32,7 +32,10 @@ function sourceEnv(fakes: Fakes, source: Source): Record<string, string> {
     case "imds":
       return { AZURE_POD_IDENTITY_AUTHORITY_HOST: fakes.imds.origin };
     case "arc":
-      return { IDENTITY_ENDPOINT: `${fakes.arc.origin}/metadata/identity/oauth2/token`, IMDS_ENDPOINT: fakes.arc.origin };
+      return {
+        IDENTITY_ENDPOINT: `${fakes.arc.origin}/metadata/identity/oauth2/token`,
+        IMDS_ENDPOINT: fakes.arc.origin,
+      };
     case "cloudshell":
       return { MSI_ENDPOINT: `${fakes.cloudShell.origin}/oauth2/token` };
   }
@@ -68,12 +71,14 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
   const { quick, fakes, log } = settings;
   const rows: Row[] = [];
 
-  const available = (library: Library, source: Source): boolean => library === "ours" || source !== "arc" || settings.arcForTheirs;
+  const available = (library: Library, source: Source): boolean =>
+    library === "ours" || source !== "arc" || settings.arcForTheirs;
   const tokenFolder = (library: Library, source: Source): { tokenFolder?: string } =>
     library === "ours" && source === "arc" && settings.oursArcTokenFolder !== undefined
       ? { tokenFolder: settings.oursArcTokenFolder }
       : {};
-  const unavailable = "n/a (needs the private mount namespace: msal-node reads Arc challenge files only from /var/opt/azcmagent/tokens)";
+  const unavailable =
+    "n/a (needs the private mount namespace: msal-node reads Arc challenge files only from /var/opt/azcmagent/tokens)";
 
   /** One worker run with fresh fakes; returns its figures plus the upstream requests the fakes saw. */
   const once = async (
@@ -113,17 +118,54 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
     const r = await alternate("import", trials, (library) =>
       once({ scenario: "import", library, entry: settings.entries[library] }, {}),
     );
-    rows.push({ measure: "import: time", source: "—", unit: "ms", ours: summaryOf(r.ours, "importMs"), theirs: summaryOf(r.theirs, "importMs"), ratio: true });
+    rows.push({
+      measure: "import: time",
+      source: "—",
+      unit: "ms",
+      ours: summaryOf(r.ours, "importMs"),
+      theirs: summaryOf(r.theirs, "importMs"),
+      ratio: true,
+    });
     const ours = summaryOf(r.ours, "rssMiB");
     const theirs = summaryOf(r.theirs, "rssMiB");
-    rows.push({ measure: "import: RSS after import", source: "—", unit: "MiB", ours, theirs, ratio: true, target: "≤ 0.8×", met: ratioAtMost(ours, theirs, 0.8) });
-    rows.push({ measure: "import: RSS growth over bare node", source: "—", unit: "MiB", ours: summaryOf(r.ours, "rssGrowthMiB"), theirs: summaryOf(r.theirs, "rssGrowthMiB"), ratio: true });
+    rows.push({
+      measure: "import: RSS after import",
+      source: "—",
+      unit: "MiB",
+      ours,
+      theirs,
+      ratio: true,
+      target: "≤ 0.8×",
+      met: ratioAtMost(ours, theirs, 0.8),
+    });
+    rows.push({
+      measure: "import: RSS growth over bare node",
+      source: "—",
+      unit: "MiB",
+      ours: summaryOf(r.ours, "rssGrowthMiB"),
+      theirs: summaryOf(r.theirs, "rssGrowthMiB"),
+      ratio: true,
+    });
     const after = await alternate("import after core-rest-pipeline", trials, (library) =>
       once({ scenario: "importAfterCore", library, entry: settings.entries[library], core: settings.coreEntry }, {}),
     );
     const label = "with @azure/core-rest-pipeline already loaded (any Azure SDK client app)";
-    rows.push({ measure: `import: time, ${label}`, source: "—", unit: "ms", ours: summaryOf(after.ours, "importMs"), theirs: summaryOf(after.theirs, "importMs"), ratio: true });
-    rows.push({ measure: `import: RSS growth, ${label}`, source: "—", unit: "MiB", ours: summaryOf(after.ours, "rssGrowthMiB"), theirs: summaryOf(after.theirs, "rssGrowthMiB"), ratio: true });
+    rows.push({
+      measure: `import: time, ${label}`,
+      source: "—",
+      unit: "ms",
+      ours: summaryOf(after.ours, "importMs"),
+      theirs: summaryOf(after.theirs, "importMs"),
+      ratio: true,
+    });
+    rows.push({
+      measure: `import: RSS growth, ${label}`,
+      source: "—",
+      unit: "MiB",
+      ours: summaryOf(after.ours, "rssGrowthMiB"),
+      theirs: summaryOf(after.theirs, "rssGrowthMiB"),
+      ratio: true,
+    });
   }
 
   // Cold first token: process start to first token.
@@ -133,7 +175,10 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       `cold first token ${source}`,
       trials,
       (library) =>
-        once({ scenario: "coldToken", library, entry: settings.entries[library], source, ...tokenFolder(library, source) }, sourceEnv(fakes, source)),
+        once(
+          { scenario: "coldToken", library, entry: settings.entries[library], source, ...tokenFolder(library, source) },
+          sourceEnv(fakes, source),
+        ),
       (library) => available(library, source),
     );
     const ours = summaryOf(r.ours, "firstTokenMs");
@@ -182,14 +227,36 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
     const cellOf = (library: Library, key: string): Cell =>
       available(library, source) ? summaryOf(r[library], key) : unavailable;
     const warm = [cellOf("ours", "warmFetchMs"), cellOf("theirs", "warmFetchMs")] as const;
-    rows.push({ measure: "warm fetch of a new resource", source: name, unit: "ms", ours: warm[0], theirs: warm[1], ratio: true, target: "≤ 0.5×", met: ratioAtMost(warm[0], warm[1], 0.5) });
+    rows.push({
+      measure: "warm fetch of a new resource",
+      source: name,
+      unit: "ms",
+      ours: warm[0],
+      theirs: warm[1],
+      ratio: true,
+      target: "≤ 0.5×",
+      met: ratioAtMost(warm[0], warm[1], 0.5),
+    });
     const hit1 = [cellOf("ours", "hit1Ns"), cellOf("theirs", "hit1Ns")] as const;
     const opsNote = (cells: readonly Cell[]): string =>
       `ops/s (medians): ours ${opsPerSecond(cells[0])}, theirs ${opsPerSecond(cells[1])}`;
-    rows.push({ measure: "cache hit, 1 token cached", source: name, unit: "ns", ours: hit1[0], theirs: hit1[1], ratio: true, target: "≤ 0.05×", met: ratioAtMost(hit1[0], hit1[1], 0.05), note: opsNote(hit1) });
+    rows.push({
+      measure: "cache hit, 1 token cached",
+      source: name,
+      unit: "ns",
+      ours: hit1[0],
+      theirs: hit1[1],
+      ratio: true,
+      target: "≤ 0.05×",
+      met: ratioAtMost(hit1[0], hit1[1], 0.05),
+      note: opsNote(hit1),
+    });
     const hitMany = [cellOf("ours", "hitManyNs"), cellOf("theirs", "hitManyNs")] as const;
     // "The same" within 2×: scheduler noise on sub-microsecond calls; a cost that grows with the cache is 100× and more.
-    const flat = medianOf(hitMany[0]) !== undefined && medianOf(hit1[0]) !== undefined ? medianOf(hitMany[0])! <= 2 * medianOf(hit1[0])! : undefined;
+    const flat =
+      medianOf(hitMany[0]) !== undefined && medianOf(hit1[0]) !== undefined
+        ? medianOf(hitMany[0])! <= 2 * medianOf(hit1[0])!
+        : undefined;
     const manyMet = ratioAtMost(hitMany[0], hitMany[1], 0.05);
     rows.push({
       measure: `cache hit, ${cachedTokens} tokens cached`,
@@ -207,16 +274,19 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
   // Allocation per cache hit (IMDS).
   {
     const trials = quick ? 1 : 3;
-    const r = await alternate(
-      "allocation",
-      trials,
-      (library) =>
-        once(
-          { scenario: "allocation", library, entry: settings.entries[library], source: "imds", calls: library === "ours" ? 10_000 : 200 },
-          sourceEnv(fakes, "imds"),
-          "ok",
-          ["--expose-gc", "--max-semi-space-size=64"],
-        ),
+    const r = await alternate("allocation", trials, (library) =>
+      once(
+        {
+          scenario: "allocation",
+          library,
+          entry: settings.entries[library],
+          source: "imds",
+          calls: library === "ours" ? 10_000 : 200,
+        },
+        sourceEnv(fakes, "imds"),
+        "ok",
+        ["--expose-gc", "--max-semi-space-size=64"],
+      ),
     );
     rows.push({
       measure: "bytes allocated per cache hit, in the call",
@@ -228,7 +298,14 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       target: "ours: the returned promise only",
       note: "a bare Promise.resolve(x) is 48 B on this Node; Date.now() boxes a 16 B number",
     });
-    rows.push({ measure: "bytes allocated per cache hit, awaited to the token (the caller's await included)", source: "IMDS", unit: "B", ours: summaryOf(r.ours, "bytesAwaited"), theirs: summaryOf(r.theirs, "bytesAwaited"), ratio: true });
+    rows.push({
+      measure: "bytes allocated per cache hit, awaited to the token (the caller's await included)",
+      source: "IMDS",
+      unit: "B",
+      ours: summaryOf(r.ours, "bytesAwaited"),
+      theirs: summaryOf(r.theirs, "bytesAwaited"),
+      ratio: true,
+    });
   }
 
   // 1000 concurrent first calls on a fresh credential.
@@ -239,11 +316,22 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       `concurrent ${source}`,
       trials,
       (library) =>
-        once({ scenario: "concurrent", library, entry: settings.entries[library], source, ...tokenFolder(library, source), calls }, sourceEnv(fakes, source)),
+        once(
+          {
+            scenario: "concurrent",
+            library,
+            entry: settings.entries[library],
+            source,
+            ...tokenFolder(library, source),
+            calls,
+          },
+          sourceEnv(fakes, source),
+        ),
       (library) => available(library, source),
     );
     const expected = source === "arc" ? 2 : 1;
-    const cellOf = (library: Library, key: string): Cell => (available(library, source) ? summaryOf(r[library], key) : unavailable);
+    const cellOf = (library: Library, key: string): Cell =>
+      available(library, source) ? summaryOf(r[library], key) : unavailable;
     const requests = [cellOf("ours", "upstream"), cellOf("theirs", "upstream")] as const;
     const oursRequests = requests[0];
     const rejected = numbers(r.ours, "rejected").reduce((a, b) => a + b, 0);
@@ -255,10 +343,20 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       theirs: requests[1],
       ratio: false,
       target: `ours = ${expected}`,
-      met: typeof oursRequests === "object" ? oursRequests.max === expected && oursRequests.min === expected && rejected === 0 : undefined,
+      met:
+        typeof oursRequests === "object"
+          ? oursRequests.max === expected && oursRequests.min === expected && rejected === 0
+          : undefined,
     });
     const time = [cellOf("ours", "totalMs"), cellOf("theirs", "totalMs")] as const;
-    rows.push({ measure: `${calls} concurrent first calls: total time`, source: SOURCE_NAMES[source], unit: "ms", ours: time[0], theirs: time[1], ratio: true });
+    rows.push({
+      measure: `${calls} concurrent first calls: total time`,
+      source: SOURCE_NAMES[source],
+      unit: "ms",
+      ours: time[0],
+      theirs: time[1],
+      ratio: true,
+    });
   }
 
   // Off Azure: nothing listening, or an endpoint that accepts and never answers (IMDS).
@@ -276,18 +374,54 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
           ? 30_000 // past theirs' retries: about 5 s alone, about 21 s in DefaultAzureCredential (5 retries from 800 ms)
           : 6000;
     const cases: { case: OffAzureCase; measure: string; target: string; limit: number }[] = [
-      { case: "refused-explicit", measure: "nothing listening → error, explicit credential", target: "ours ≤ 50 ms", limit: 50 },
-      { case: "refused-chain", measure: "nothing listening → error, chain (ours: ManagedIdentityChainCredential; theirs: DefaultAzureCredential)", target: "ours ≤ 50 ms", limit: 50 },
-      { case: "silent-chain", measure: "accepts, never answers → error, chain, no caller timeout", target: `ours ≤ probe timeout + 50 ms (${probeTimeoutMs + 50} ms)`, limit: probeTimeoutMs + 50 },
-      { case: "silent-timeout", measure: `accepts, never answers → error, explicit credential, requestOptions.timeout = ${callerTimeoutMs} ms`, target: `ours ≤ ${callerTimeoutMs + 50} ms`, limit: callerTimeoutMs + 50 },
-      { case: "silent-abort", measure: `accepts, never answers → error, explicit credential, abortSignal after ${callerTimeoutMs} ms`, target: `ours ≤ ${callerTimeoutMs + 50} ms`, limit: callerTimeoutMs + 50 },
+      {
+        case: "refused-explicit",
+        measure: "nothing listening → error, explicit credential",
+        target: "ours ≤ 50 ms",
+        limit: 50,
+      },
+      {
+        case: "refused-chain",
+        measure:
+          "nothing listening → error, chain (ours: ManagedIdentityChainCredential; theirs: DefaultAzureCredential)",
+        target: "ours ≤ 50 ms",
+        limit: 50,
+      },
+      {
+        case: "silent-chain",
+        measure: "accepts, never answers → error, chain, no caller timeout",
+        target: `ours ≤ probe timeout + 50 ms (${probeTimeoutMs + 50} ms)`,
+        limit: probeTimeoutMs + 50,
+      },
+      {
+        case: "silent-timeout",
+        measure: `accepts, never answers → error, explicit credential, requestOptions.timeout = ${callerTimeoutMs} ms`,
+        target: `ours ≤ ${callerTimeoutMs + 50} ms`,
+        limit: callerTimeoutMs + 50,
+      },
+      {
+        case: "silent-abort",
+        measure: `accepts, never answers → error, explicit credential, abortSignal after ${callerTimeoutMs} ms`,
+        target: `ours ≤ ${callerTimeoutMs + 50} ms`,
+        limit: callerTimeoutMs + 50,
+      },
     ];
     for (const c of cases) {
       const port = c.case.startsWith("refused") ? fakes.closedPort : fakes.silentPort;
       const r = await alternate(c.case, trials, (library) => {
         const env: Record<string, string> = { AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${port}` };
         if (library === "theirs" && c.case.endsWith("-chain")) env["AZURE_TOKEN_CREDENTIALS"] = "prod";
-        return once({ scenario: "offAzure", library, entry: settings.entries[library], case: c.case, callerTimeoutMs, capMs: capMs(c.case) }, env);
+        return once(
+          {
+            scenario: "offAzure",
+            library,
+            entry: settings.entries[library],
+            case: c.case,
+            callerTimeoutMs,
+            capMs: capMs(c.case),
+          },
+          env,
+        );
       });
       const outcomeCell = (results: Record<string, unknown>[]): Cell => {
         if (results.some((x) => x["missing"] === true)) return "n/a (not in the package yet)";
@@ -329,7 +463,15 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       trials,
       (library) =>
         once(
-          { scenario: "memory", library, entry: settings.entries[library], source, ...tokenFolder(library, source), hits, fetches },
+          {
+            scenario: "memory",
+            library,
+            entry: settings.entries[library],
+            source,
+            ...tokenFolder(library, source),
+            hits,
+            fetches,
+          },
           sourceEnv(fakes, source),
           "ok",
           ["--expose-gc"],
@@ -337,7 +479,8 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       (library) => available(library, source),
     );
     const name = SOURCE_NAMES[source];
-    const cellOf = (library: Library, key: string): Cell => (available(library, source) ? summaryOf(r[library], key) : unavailable);
+    const cellOf = (library: Library, key: string): Cell =>
+      available(library, source) ? summaryOf(r[library], key) : unavailable;
     const rss = [cellOf("ours", "rssGrowthKiB"), cellOf("theirs", "rssGrowthKiB")] as const;
     rows.push({
       measure: `RSS growth over ${hits} cache hits (no GC forced)`,
@@ -351,10 +494,27 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
       note: "RSS moves in whole pages and with the young generation's size; below about 1 MiB it is noise, and a ratio of two noises means nothing",
     });
     const heap = [cellOf("ours", "heapRetainedKiB"), cellOf("theirs", "heapRetainedKiB")] as const;
-    rows.push({ measure: `heap retained after ${hits} cache hits (after GC)`, source: name, unit: "KiB", ours: heap[0], theirs: heap[1], ratio: true });
+    rows.push({
+      measure: `heap retained after ${hits} cache hits (after GC)`,
+      source: name,
+      unit: "KiB",
+      ours: heap[0],
+      theirs: heap[1],
+      ratio: true,
+    });
     const perFetch = [cellOf("ours", "heapPerFetchBytes"), cellOf("theirs", "heapPerFetchBytes")] as const;
-    rows.push({ measure: `heap kept per fetched token (${fetches} new resources, after GC)`, source: name, unit: "B", ours: perFetch[0], theirs: perFetch[1], ratio: true });
-    const kept = [cellOf("ours", "controllersRetainedPerFetch"), cellOf("theirs", "controllersRetainedPerFetch")] as const;
+    rows.push({
+      measure: `heap kept per fetched token (${fetches} new resources, after GC)`,
+      source: name,
+      unit: "B",
+      ours: perFetch[0],
+      theirs: perFetch[1],
+      ratio: true,
+    });
+    const kept = [
+      cellOf("ours", "controllersRetainedPerFetch"),
+      cellOf("theirs", "controllersRetainedPerFetch"),
+    ] as const;
     rows.push({
       measure: "AbortControllers kept per fetch (after GC)",
       source: name,
@@ -378,7 +538,15 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
         trials,
         (library) =>
           once(
-            { scenario: "refresh", library, entry: settings.entries[library], source, ...tokenFolder(library, source), jumpMs: 13 * 3600_000, capMs },
+            {
+              scenario: "refresh",
+              library,
+              entry: settings.entries[library],
+              source,
+              ...tokenFolder(library, source),
+              jumpMs: 13 * 3600_000,
+              capMs,
+            },
             sourceEnv(fakes, source),
             behaviour,
           ),
@@ -390,7 +558,9 @@ export async function runSuite(settings: SuiteSettings): Promise<Row[]> {
         const due = results.map((x) => x["due"] as Outcome);
         const again = results.map((x) => x["again"] as Outcome);
         const ms = summarise(due.map((o) => o.ms))!;
-        const first = due.every((o) => o.settled) ? `${[...new Set(due.map((o) => o.result))].join("/")} in ${msText(ms.median)}` : `blocked: no answer within ${msText(capMs)}`;
+        const first = due.every((o) => o.settled)
+          ? `${[...new Set(due.map((o) => o.result))].join("/")} in ${msText(ms.median)}`
+          : `blocked: no answer within ${msText(capMs)}`;
         const next = again.every((o) => o.settled) ? [...new Set(again.map((o) => o.result))].join("/") : "blocked";
         return `${first}; next call: ${next}`;
       };

@@ -43,12 +43,17 @@ export async function main(options: KeyVaultChainOptions): Promise<KeyVaultSecre
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const vaultUrl = process.env["KEY_VAULT_URL"];
   if (!vaultUrl) {
-    console.error("Set KEY_VAULT_URL to the vault's URL, such as https://myvault.vault.azure.net (and SECRET_NAME to the secret's name).");
+    console.error(
+      "Set KEY_VAULT_URL to the vault's URL, such as https://myvault.vault.azure.net (and SECRET_NAME to the secret's name).",
+    );
     process.exitCode = 2;
   } else {
     main({ vaultUrl, secretName: process.env["SECRET_NAME"] || "db-password" }).then(
       // Never print a secret's value: its version and length show that it arrived.
-      (secret) => console.log(`Read the secret '${secret.name}' (version ${secret.properties.version}, ${secret.value?.length ?? 0} characters).`),
+      (secret) =>
+        console.log(
+          `Read the secret '${secret.name}' (version ${secret.properties.version}, ${secret.value?.length ?? 0} characters).`,
+        ),
       (error: unknown) => {
         console.error(error);
         process.exitCode = 1;

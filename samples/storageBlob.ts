@@ -18,7 +18,10 @@ import { ManagedIdentityChainCredential } from "../src/index.js";
  * Builds the client. Any of this package's credentials fits; the chain picks the host's own source
  * (IMDS on a VM, the agent on an Arc server, App Service's endpoint in an app, …).
  */
-export function main(accountUrl: string, credential: TokenCredential = new ManagedIdentityChainCredential()): BlobServiceClient {
+export function main(
+  accountUrl: string,
+  credential: TokenCredential = new ManagedIdentityChainCredential(),
+): BlobServiceClient {
   return new BlobServiceClient(accountUrl, credential);
 }
 
@@ -26,7 +29,9 @@ export function main(accountUrl: string, credential: TokenCredential = new Manag
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const accountUrl = process.env["STORAGE_ACCOUNT_URL"];
   if (!accountUrl) {
-    console.error("Set STORAGE_ACCOUNT_URL to the account's blob endpoint, such as https://myaccount.blob.core.windows.net.");
+    console.error(
+      "Set STORAGE_ACCOUNT_URL to the account's blob endpoint, such as https://myaccount.blob.core.windows.net.",
+    );
     process.exitCode = 2;
   } else {
     const client = main(accountUrl);

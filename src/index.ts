@@ -23,7 +23,11 @@ export {
   type ThumbprintPinningPolicyOptions,
 } from "./pipeline/thumbprintPinningPolicy.js";
 export { AuthenticationError, CredentialUnavailableError, type ErrorResponse } from "./errors.js";
-export type { AdditionalPolicyConfig, ManagedIdentityCredentialOptions, ManagedIdentityRetryOptions } from "./options.js";
+export type {
+  AdditionalPolicyConfig,
+  ManagedIdentityCredentialOptions,
+  ManagedIdentityRetryOptions,
+} from "./options.js";
 export type { ManagedIdentitySourceName } from "./sources/source.js";
 export { metadataHeaderPolicy, metadataHeaderPolicyName } from "./pipeline/metadataHeaderPolicy.js";
 export {
@@ -32,7 +36,11 @@ export {
   managedIdentityRetryPolicy,
   managedIdentityRetryPolicyName,
 } from "./pipeline/retryPolicy.js";
-export { arcChallengePolicy, arcChallengePolicyName, type ArcChallengePolicyOptions } from "./pipeline/arcChallengePolicy.js";
+export {
+  arcChallengePolicy,
+  arcChallengePolicyName,
+  type ArcChallengePolicyOptions,
+} from "./pipeline/arcChallengePolicy.js";
 export { tryTimeoutPolicy, tryTimeoutPolicyName } from "./pipeline/tryTimeoutPolicy.js";
 export { responseBodyPolicy, responseBodyPolicyName } from "./pipeline/responseBodyPolicy.js";
 export {

@@ -29,7 +29,9 @@ export function userAssignedIdentity(options: ManagedIdentityCredentialOptions):
   const value = options[kind]!;
   // A line break read from a file or a variable along with the id: refuse it rather than send it.
   if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new TypeError(`The ${kind} holds a line break or another control character, which no identity id has. Nothing was sent.`);
+    throw new TypeError(
+      `The ${kind} holds a line break or another control character, which no identity id has. Nothing was sent.`,
+    );
   }
   return { kind, value };
 }
@@ -39,5 +41,7 @@ export function userAssignedIdentity(options: ManagedIdentityCredentialOptions):
  * @internal
  */
 export function describeIdentity(identity: UserAssignedIdentity | undefined): string {
-  return identity === undefined ? "the system-assigned identity" : `the user-assigned identity with ${identity.kind} ${identity.value}`;
+  return identity === undefined
+    ? "the system-assigned identity"
+    : `the user-assigned identity with ${identity.kind} ${identity.value}`;
 }

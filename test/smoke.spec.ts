@@ -18,6 +18,8 @@ describe("ImdsCredential on a loopback IMDS", () => {
 
   it("is unavailable at once when nothing listens", async () => {
     const credential = new ImdsCredential({ endpoint: "http://127.0.0.1:1" });
-    await expect(credential.getToken("https://vault.azure.net/.default")).rejects.toBeInstanceOf(CredentialUnavailableError);
+    await expect(credential.getToken("https://vault.azure.net/.default")).rejects.toBeInstanceOf(
+      CredentialUnavailableError,
+    );
   });
 });

@@ -66,7 +66,10 @@ export async function settle(call: () => Promise<unknown>, capMs: number): Promi
   const start = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const cap = new Promise<Outcome>((resolve) => {
-    timer = setTimeout(() => resolve({ settled: false, result: "did not settle", ms: performance.now() - start }), capMs);
+    timer = setTimeout(
+      () => resolve({ settled: false, result: "did not settle", ms: performance.now() - start }),
+      capMs,
+    );
   });
   const attempt = call().then(
     (): Outcome => ({ settled: true, result: "token", ms: performance.now() - start }),

@@ -35,7 +35,12 @@ function required(module: LibraryModule, name: string): CredentialClass {
  * variables, set by the harness; `tokenFolder` is given to ours only when the Arc fake cannot write
  * to the agent's real folder (then theirs has no Arc figures).
  */
-export function explicitCredential(library: Library, module: LibraryModule, source: Source, tokenFolder?: string): Credential {
+export function explicitCredential(
+  library: Library,
+  module: LibraryModule,
+  source: Source,
+  tokenFolder?: string,
+): Credential {
   if (library === "theirs") return new (required(module, "ManagedIdentityCredential"))();
   const options = source === "arc" && tokenFolder !== undefined ? { tokenFolder } : {};
   return new (required(module, OUR_CLASSES[source]))(options);

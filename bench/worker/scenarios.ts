@@ -50,7 +50,11 @@ export const scenarios: { [S in WorkerSpec["scenario"]]: (spec: Spec<S>) => Prom
     const start = performance.now();
     await loadLibrary(spec.entry);
     const importMs = performance.now() - start;
-    return { importMs, rssMiB: process.memoryUsage().rss / MiB, rssGrowthMiB: (process.memoryUsage().rss - rssBefore) / MiB };
+    return {
+      importMs,
+      rssMiB: process.memoryUsage().rss / MiB,
+      rssGrowthMiB: (process.memoryUsage().rss - rssBefore) / MiB,
+    };
   },
 
   /** The same, in a process that already loaded @azure/core-rest-pipeline, as any Azure SDK client application has. */
@@ -134,8 +138,10 @@ export const scenarios: { [S in WorkerSpec["scenario"]]: (spec: Spec<S>) => Prom
     const credential = chain ? chainCredential(spec.library, module) : explicitCredential(spec.library, module, "imds");
     if (credential === undefined) return { missing: true };
     const outcome = await settle(() => {
-      if (spec.case === "silent-timeout") return credential.getToken(SCOPE, { requestOptions: { timeout: spec.callerTimeoutMs } });
-      if (spec.case === "silent-abort") return credential.getToken(SCOPE, { abortSignal: AbortSignal.timeout(spec.callerTimeoutMs) });
+      if (spec.case === "silent-timeout")
+        return credential.getToken(SCOPE, { requestOptions: { timeout: spec.callerTimeoutMs } });
+      if (spec.case === "silent-abort")
+        return credential.getToken(SCOPE, { abortSignal: AbortSignal.timeout(spec.callerTimeoutMs) });
       return credential.getToken(SCOPE);
     }, spec.capMs);
     return { ...outcome };

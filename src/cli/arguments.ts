@@ -16,7 +16,12 @@ export type OptionTable = NonNullable<ParseArgsConfig["options"]>;
 export function parseCommandArgs(command: string, args: string[], options: OptionTable): OptionValues {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { ...options, help: { type: "boolean", short: "h" } }, strict: true, allowPositionals: true });
+    parsed = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      strict: true,
+      allowPositionals: true,
+    });
   } catch (error) {
     // parseArgs reports every command line mistake as a TypeError with an ERR_PARSE_ARGS_* code.
     const code = (error as { code?: string }).code ?? "";
@@ -48,7 +53,10 @@ export function integerOption(
   if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text.trim()) || value < bounds.min || value > bounds.max) {
-    throw new UsageError(`--${name} must be a whole number from ${bounds.min} to ${bounds.max}, not '${text}'.`, command);
+    throw new UsageError(
+      `--${name} must be a whole number from ${bounds.min} to ${bounds.max}, not '${text}'.`,
+      command,
+    );
   }
   return value;
 }
@@ -67,7 +75,8 @@ export const SOURCE_NAMES: readonly ManagedIdentitySourceName[] = [
 /** `--source`: a source, or `"auto"` (the default) to detect it. @internal */
 export function sourceOption(values: OptionValues, command: string): ManagedIdentitySourceName | "auto" {
   const value = stringOption(values, "source", command) ?? "auto";
-  if (value === "auto" || (SOURCE_NAMES as readonly string[]).includes(value)) return value as ManagedIdentitySourceName | "auto";
+  if (value === "auto" || (SOURCE_NAMES as readonly string[]).includes(value))
+    return value as ManagedIdentitySourceName | "auto";
   throw new UsageError(`--source must be auto or one of ${SOURCE_NAMES.join(", ")}, not '${value}'.`, command);
 }
 
@@ -82,7 +91,8 @@ export const DEFAULT_SCOPE = "https://management.azure.com/.default";
 export function scopeOption(values: OptionValues, command: string): string {
   const scope = stringOption(values, "scope", command);
   const resource = stringOption(values, "resource", command);
-  if (scope !== undefined && resource !== undefined) throw new UsageError("Give --scope or --resource, not both.", command);
+  if (scope !== undefined && resource !== undefined)
+    throw new UsageError("Give --scope or --resource, not both.", command);
   return scope ?? resource ?? DEFAULT_SCOPE;
 }
 
@@ -101,7 +111,8 @@ export function identityOption(values: OptionValues, command: string): IdentityO
     resourceId: stringOption(values, "resource-id", command),
   };
   const names = Object.entries(given).filter(([, value]) => value !== undefined);
-  if (names.length > 1) throw new UsageError("Give at most one of --client-id, --object-id and --resource-id.", command);
+  if (names.length > 1)
+    throw new UsageError("Give at most one of --client-id, --object-id and --resource-id.", command);
   return Object.fromEntries(names) as IdentityOptions;
 }
 

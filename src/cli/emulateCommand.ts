@@ -33,10 +33,16 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
   const options: EmulatorOptions = {};
   const sources = stringOption(values, "sources", COMMAND);
   if (sources !== undefined) {
-    const names = sources.split(",").map((name) => name.trim()).filter(Boolean);
+    const names = sources
+      .split(",")
+      .map((name) => name.trim())
+      .filter(Boolean);
     const unknown = names.find((name) => !(EMULATED as readonly string[]).includes(name));
     if (unknown !== undefined || names.length === 0) {
-      throw new UsageError(`--sources takes a list of ${EMULATED.join(", ")}; '${unknown ?? sources}' is not one.`, COMMAND);
+      throw new UsageError(
+        `--sources takes a list of ${EMULATED.join(", ")}; '${unknown ?? sources}' is not one.`,
+        COMMAND,
+      );
     }
     options.sources = names as EmulatedSourceName[];
   }
@@ -100,7 +106,8 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
   try {
     emulator = await startEmulator({
       ...parsed.options,
-      onRequest: (record) => io.stderr.write(`${record.endpoint} ${record.method} ${record.path} -> ${record.outcome}\n`),
+      onRequest: (record) =>
+        io.stderr.write(`${record.endpoint} ${record.method} ${record.path} -> ${record.outcome}\n`),
     });
   } catch (error) {
     stopped.dispose();
@@ -114,7 +121,9 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
   } else {
     io.stdout.write(`${emulator.describe()}\n`);
     if (emulator.tokenFolder !== undefined) {
-      io.stdout.write(`\n  # with this command line: azure-managed-identity token --source arc --token-folder '${emulator.tokenFolder}'\n`);
+      io.stdout.write(
+        `\n  # with this command line: azure-managed-identity token --source arc --token-folder '${emulator.tokenFolder}'\n`,
+      );
     }
   }
   io.stderr.write("Emulator running; Ctrl+C or SIGTERM stops it.\n");

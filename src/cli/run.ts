@@ -32,7 +32,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> 
     if (first === "help") return runCli(rest[0] === undefined ? ["--help"] : [rest[0], "--help"], io);
     const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
     if (load === undefined) throw new UsageError(`Unknown command '${first}'.`);
-    return await (await load())(rest, io);
+    return await (
+      await load()
+    )(rest, io);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     const help = error.command ? `${PROGRAM} ${error.command} --help` : `${PROGRAM} --help`;

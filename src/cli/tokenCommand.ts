@@ -50,7 +50,10 @@ function settingsFrom(args: string[]): TokenCommandSettings | "help" {
   const endpoint = stringOption(values, "endpoint", COMMAND);
   const tokenFolder = stringOption(values, "token-folder", COMMAND);
   if (endpoint !== undefined && source === "auto") {
-    throw new UsageError("--endpoint needs --source: an endpoint alone does not say which protocol it speaks.", COMMAND);
+    throw new UsageError(
+      "--endpoint needs --source: an endpoint alone does not say which protocol it speaks.",
+      COMMAND,
+    );
   }
   if (tokenFolder !== undefined && source !== "auto" && source !== "arc") {
     throw new UsageError("--token-folder is for Azure Arc (--source arc or auto) only.", COMMAND);
@@ -105,7 +108,10 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<ExitCodeV
     token = await withProgress(
       io.stderr,
       `waiting for ${SOURCE_TITLES[source]}`,
-      credential.getToken(settings.scope, settings.timeoutMs === undefined ? {} : { requestOptions: { timeout: settings.timeoutMs } }),
+      credential.getToken(
+        settings.scope,
+        settings.timeoutMs === undefined ? {} : { requestOptions: { timeout: settings.timeoutMs } },
+      ),
     );
   } catch (error) {
     const { name, message } = error as Error;
@@ -121,7 +127,8 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<ExitCodeV
     const output: TokenOutput = {
       token: token.token,
       expiresOn: new Date(token.expiresOnTimestamp).toISOString(),
-      refreshAfter: token.refreshAfterTimestamp === undefined ? undefined : new Date(token.refreshAfterTimestamp).toISOString(),
+      refreshAfter:
+        token.refreshAfterTimestamp === undefined ? undefined : new Date(token.refreshAfterTimestamp).toISOString(),
       tokenType: token.tokenType ?? "Bearer",
       source,
       scope: settings.scope,

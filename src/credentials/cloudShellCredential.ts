@@ -6,7 +6,10 @@ import { ManagedIdentityClient } from "./managedIdentityClient.js";
 /**
  * Options of {@link CloudShellCredential}: no user-assigned identity.
  */
-export type CloudShellCredentialOptions = Omit<ManagedIdentityCredentialOptions, "clientId" | "objectId" | "resourceId">;
+export type CloudShellCredentialOptions = Omit<
+  ManagedIdentityCredentialOptions,
+  "clientId" | "objectId" | "resourceId"
+>;
 
 /**
  * Gets tokens in Azure Cloud Shell, for the signed-in user, from the endpoint in `MSI_ENDPOINT`.

@@ -27,7 +27,10 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
   try {
     const json = JSON.parse(body) as Record<string, unknown>;
     if (typeof json === "object" && json !== null) {
-      const nested = typeof json["error"] === "object" && json["error"] !== null ? (json["error"] as Record<string, unknown>) : undefined;
+      const nested =
+        typeof json["error"] === "object" && json["error"] !== null
+          ? (json["error"] as Record<string, unknown>)
+          : undefined;
       const error = typeof json["error"] === "string" ? json["error"] : nested?.["code"];
       const description = json["error_description"] ?? json["message"] ?? json["Message"] ?? nested?.["message"];
       if (typeof error === "string" || typeof description === "string") {
@@ -35,7 +38,10 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
           error: typeof error === "string" ? oneLine(error) : "",
           errorDescription: typeof description === "string" ? oneLine(description) : "",
         };
-        return { errorResponse, text: [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": ") };
+        return {
+          errorResponse,
+          text: [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": "),
+        };
       }
       // A token answer sent with an error status (a proxy passing it on): never echo the token.
       if ("access_token" in json) return { text: "an answer that carries an access_token (not shown)" };
@@ -55,12 +61,14 @@ function sentences(...parts: (string | undefined)[]): string {
 }
 
 function statusHint(status: number): string {
-  if (status === 400) return "The request was refused: is a managed identity (or the user-assigned identity asked for) assigned to this host?";
+  if (status === 400)
+    return "The request was refused: is a managed identity (or the user-assigned identity asked for) assigned to this host?";
   if (status === 401 || status === 403) {
     return "Access was denied: check the Metadata header is not stripped and that no proxy answers for the endpoint.";
   }
   if (status === 404) return "The endpoint path was not found: check the endpoint URL.";
-  if (status === 429) return "The endpoint is throttling: fewer token requests (the cache should make them rare) or wait.";
+  if (status === 429)
+    return "The endpoint is throttling: fewer token requests (the cache should make them rare) or wait.";
   if (status >= 500) return "The endpoint failed on its side after every retry: try again later.";
   return "";
 }
@@ -76,11 +84,18 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
   const said = text ? `: ${text}` : "";
   if (source.isUnavailableAnswer?.(response.status, response.bodyAsText ?? undefined)) {
     return new CredentialUnavailableError(
-      sentences(`${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here.`, source.troubleshooting),
+      sentences(
+        `${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here.`,
+        source.troubleshooting,
+      ),
     );
   }
   return new AuthenticationError(
-    sentences(`${source.displayName}: ${endpoint} answered ${response.status}${said}.`, statusHint(response.status), source.troubleshooting),
+    sentences(
+      `${source.displayName}: ${endpoint} answered ${response.status}${said}.`,
+      statusHint(response.status),
+      source.troubleshooting,
+    ),
     response.status,
     errorResponse,
   );
@@ -101,16 +116,25 @@ export function failureFromError(context: FailureContext, error: unknown): Error
   // Unreachable means "not on this machine" only for an endpoint on the machine; a remote one (Entra) is a failure.
   if (isUnreachableError(error) && !source.remoteEndpoint) {
     return new CredentialUnavailableError(
-      sentences(`${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`, source.troubleshooting),
+      sentences(
+        `${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`,
+        source.troubleshooting,
+      ),
     );
   }
   if (code === TRY_TIMEOUT_CODE) {
     return new AuthenticationError(
-      sentences(`${source.displayName}: ${endpoint} gave no complete answer in time, on any try (${message}): it is slow, hung, or (off Azure) silently dropping the connection.`, source.troubleshooting),
+      sentences(
+        `${source.displayName}: ${endpoint} gave no complete answer in time, on any try (${message}): it is slow, hung, or (off Azure) silently dropping the connection.`,
+        source.troubleshooting,
+      ),
     );
   }
   return new AuthenticationError(
-    sentences(`${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}.`, source.troubleshooting),
+    sentences(
+      `${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}.`,
+      source.troubleshooting,
+    ),
     (error as { statusCode?: number }).statusCode,
   );
 }

@@ -1,5 +1,9 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { detectManagedIdentity, sourceByName, type DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
+import {
+  detectManagedIdentity,
+  sourceByName,
+  type DetectManagedIdentityOptions,
+} from "../detection/detectManagedIdentity.js";
 import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
@@ -18,7 +22,8 @@ const PROBE_RETRY_MAX_MS = 5 * 60_000;
  * `endpoint`: the environment names it) and those of the detection.
  */
 export interface ManagedIdentityChainCredentialOptions
-  extends Omit<ManagedIdentityCredentialOptions, "endpoint">,
+  extends
+    Omit<ManagedIdentityCredentialOptions, "endpoint">,
     ArcChallengePolicyOptions,
     Omit<DetectManagedIdentityOptions, "probe" | "httpClient"> {}
 

@@ -19,7 +19,9 @@ import { failureFromAnswer, failureFromError } from "./failures.js";
  * sends the request, parses and checks the answer, classifies failures, and caches.
  * @internal
  */
-export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions> {
+export class ManagedIdentityClient<
+  TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
+> {
   /** The token endpoint, without query; `undefined` when the environment names none. */
   readonly endpoint: URL | undefined;
   private readonly endpointError: Error | undefined;
@@ -88,7 +90,11 @@ export class ManagedIdentityClient<TOptions extends ManagedIdentityCredentialOpt
     }
   }
 
-  private async requestToken(resource: string, signal: AbortSignal, options: GetTokenOptions | undefined): Promise<AccessToken> {
+  private async requestToken(
+    resource: string,
+    signal: AbortSignal,
+    options: GetTokenOptions | undefined,
+  ): Promise<AccessToken> {
     const { source, endpoint } = this;
     if (endpoint === undefined) throw this.endpointError;
     const context = { source: source as ManagedIdentitySource<never>, endpoint: this.endpointText };

@@ -6,7 +6,10 @@ import { ManagedIdentityClient } from "./managedIdentityClient.js";
 /**
  * Options of {@link ServiceFabricCredential}: no user-assigned identity (the application manifest chooses it).
  */
-export type ServiceFabricCredentialOptions = Omit<ManagedIdentityCredentialOptions, "clientId" | "objectId" | "resourceId">;
+export type ServiceFabricCredentialOptions = Omit<
+  ManagedIdentityCredentialOptions,
+  "clientId" | "objectId" | "resourceId"
+>;
 
 /**
  * Gets tokens for a Service Fabric application from the cluster's managed identity token service

@@ -3,7 +3,12 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { SecretClient } from "@azure/keyvault-secrets";
-import { emulatedKeyVaultClientOptions, type Emulator, type EmulatorOptions, startEmulator } from "../emulator/index.js";
+import {
+  emulatedKeyVaultClientOptions,
+  type Emulator,
+  type EmulatorOptions,
+  startEmulator,
+} from "../emulator/index.js";
 import {
   ArcCredential,
   CloudShellCredential,
@@ -93,7 +98,13 @@ function useEnvironment(vars: Record<string, string>): () => void {
 function emulatedScenarios(emulator: Emulator, arcAgentPath: string): Scenario[] {
   const tokenFolder = emulator.tokenFolder;
   return [
-    { credentialName: "ImdsCredential", host: "an Azure VM", source: "imds", env: emulator.env.imds, create: () => new ImdsCredential() },
+    {
+      credentialName: "ImdsCredential",
+      host: "an Azure VM",
+      source: "imds",
+      env: emulator.env.imds,
+      create: () => new ImdsCredential(),
+    },
     {
       credentialName: "ArcCredential",
       host: "an Azure Arc-enabled server",
@@ -121,9 +132,24 @@ function emulatedScenarios(emulator: Emulator, arcAgentPath: string): Scenario[]
 function realScenarios(): Scenario[] {
   return [
     { credentialName: "ImdsCredential", host: "an Azure VM", source: "imds", create: () => new ImdsCredential() },
-    { credentialName: "ArcCredential", host: "an Azure Arc-enabled server", source: "arc", create: () => new ArcCredential() },
-    { credentialName: "CloudShellCredential", host: "Azure Cloud Shell", source: "cloudshell", create: () => new CloudShellCredential() },
-    { credentialName: "ManagedIdentityChainCredential", host: "whatever it detects", source: "any", create: () => new ManagedIdentityChainCredential() },
+    {
+      credentialName: "ArcCredential",
+      host: "an Azure Arc-enabled server",
+      source: "arc",
+      create: () => new ArcCredential(),
+    },
+    {
+      credentialName: "CloudShellCredential",
+      host: "Azure Cloud Shell",
+      source: "cloudshell",
+      create: () => new CloudShellCredential(),
+    },
+    {
+      credentialName: "ManagedIdentityChainCredential",
+      host: "whatever it detects",
+      source: "any",
+      create: () => new ManagedIdentityChainCredential(),
+    },
   ];
 }
 
@@ -156,7 +182,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     if (!vaultUrl) report.line("  (no --vault-url or KEY_VAULT_URL: tokens only, no secret read)");
     scenarios = realScenarios();
   } else {
-    report.line("azure-managed-identity demo on the local emulator (npm start -- --real runs it against this machine's real endpoints)");
+    report.line(
+      "azure-managed-identity demo on the local emulator (npm start -- --real runs it against this machine's real endpoints)",
+    );
     report.line();
     emulator = await report.step(
       "start the emulator",
@@ -187,7 +215,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
           detected = detection?.source;
         }
         if (real && scenario.source !== "any" && detected !== scenario.source) {
-          report.line(`  – skipped: this machine offers ${detected ?? "nothing that was detected"}, not ${scenario.source}`);
+          report.line(
+            `  – skipped: this machine offers ${detected ?? "nothing that was detected"}, not ${scenario.source}`,
+          );
           continue;
         }
         const credential = scenario.create();
@@ -224,7 +254,12 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       }
     }
   } finally {
-    if (emulator) await report.step("stop the emulator", () => emulator.close(), () => "challenge files and folder removed");
+    if (emulator)
+      await report.step(
+        "stop the emulator",
+        () => emulator.close(),
+        () => "challenge files and folder removed",
+      );
   }
 
   report.line();
@@ -234,6 +269,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     report.line(`Done: ${succeeded} of ${scenarios.length} credentials ${what}, in ${total}.`);
     return 0;
   }
-  report.line(`Failed: ${report.failures} step(s) failed; ${succeeded} of ${scenarios.length} credentials ${what}, in ${total}.`);
+  report.line(
+    `Failed: ${report.failures} step(s) failed; ${succeeded} of ${scenarios.length} credentials ${what}, in ${total}.`,
+  );
   return 1;
 }

@@ -28,7 +28,9 @@ export class Reporter {
     } catch (error) {
       this.failures++;
       const e = error as Error;
-      this.write(`  ✗ ${Reporter.ms(performance.now() - start)}  ${label}: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`);
+      this.write(
+        `  ✗ ${Reporter.ms(performance.now() - start)}  ${label}: ${e?.name ?? "Error"}: ${e?.message ?? String(error)}`,
+      );
       return undefined;
     }
   }

@@ -6,7 +6,10 @@ import path from "node:path";
  * `%ProgramFiles%\AzureConnectedMachineAgent\himds.exe` on Windows.
  * @internal
  */
-export function defaultArcAgentPath(platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string {
+export function defaultArcAgentPath(
+  platform: NodeJS.Platform = process.platform,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   if (platform === "win32") {
     return path.win32.join(env["ProgramFiles"] || "C:\\Program Files", "AzureConnectedMachineAgent", "himds.exe");
   }

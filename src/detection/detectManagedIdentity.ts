@@ -68,7 +68,10 @@ function list(names: readonly string[]): string {
   return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
-function endpointOf(source: ManagedIdentitySource<never>, env: NodeJS.ProcessEnv): { endpoint?: string; problem?: string } {
+function endpointOf(
+  source: ManagedIdentitySource<never>,
+  env: NodeJS.ProcessEnv,
+): { endpoint?: string; problem?: string } {
   try {
     const url = source.endpoint({} as never, env);
     return { endpoint: `${url.origin}${url.pathname}` };
@@ -98,14 +101,17 @@ function found(source: ManagedIdentitySource<never>, why: string, env: NodeJS.Pr
  * console.log(source, endpoint, reason); // "imds" "http://169.254.169.254/metadata/identity/oauth2/token" "IMDS: …"
  * ```
  */
-export async function detectManagedIdentity(options: DetectManagedIdentityOptions = {}): Promise<ManagedIdentityDetection> {
+export async function detectManagedIdentity(
+  options: DetectManagedIdentityOptions = {},
+): Promise<ManagedIdentityDetection> {
   const env = options.env ?? process.env;
   const checked: string[] = [];
 
   for (const source of DETECTION_ORDER) {
     const variables = source.detectedBy ?? [];
     const unset = variables.filter((name) => readEnv(name, env) === undefined);
-    if (unset.length === 0) return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env);
+    if (unset.length === 0)
+      return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env);
     let check = `${source.displayName} (${list(unset)} not set)`;
 
     if (source === arcSource) {
@@ -121,12 +127,19 @@ export async function detectManagedIdentity(options: DetectManagedIdentityOption
   const imds = endpointOf(imdsSource as ManagedIdentitySource<never>, env);
   const assumed = `nothing else matched (${checked.join("; ")})`;
   if (imds.endpoint === undefined) {
-    return { source: "imds", endpoint: undefined, reason: `IMDS: ${assumed}, but its endpoint is unusable: ${imds.problem}` };
+    return {
+      source: "imds",
+      endpoint: undefined,
+      reason: `IMDS: ${assumed}, but its endpoint is unusable: ${imds.problem}`,
+    };
   }
   if (options.probe === false) {
     return { source: "imds", endpoint: imds.endpoint, reason: `IMDS, assumed without a probe: ${assumed}.` };
   }
-  const probe = await probeImds(new URL(imds.endpoint), { timeoutMs: options.probeTimeoutMs, httpClient: options.httpClient });
+  const probe = await probeImds(new URL(imds.endpoint), {
+    timeoutMs: options.probeTimeoutMs,
+    httpClient: options.httpClient,
+  });
   if (probe.present) return { source: "imds", endpoint: imds.endpoint, reason: `IMDS: ${probe.detail}; ${assumed}.` };
   return {
     source: "none",

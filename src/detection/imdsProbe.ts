@@ -45,13 +45,20 @@ export async function probeImds(endpoint: URL, options: ImdsProbeOptions = {}): 
     retryPolicy: managedIdentityRetryPolicy({ maxRetries: 0 }),
     tryTimeoutInMs: timeoutMs,
   });
-  const request = createTokenRequest(endpoint, { method: "GET", query: { "api-version": "2018-02-01" } }, new AbortController().signal);
+  const request = createTokenRequest(
+    endpoint,
+    { method: "GET", query: { "api-version": "2018-02-01" } },
+    new AbortController().signal,
+  );
   const where = `${endpoint.origin}${endpoint.pathname}`;
   let result: ImdsProbeResult;
   try {
     const response = await pipeline.sendRequest(options.httpClient ?? createDefaultHttpClient(), request);
     if (isDockerDesktopUnreachable(response.status, response.bodyAsText ?? undefined)) {
-      result = { present: false, detail: `${where} answered 403 "unreachable", the answer of Docker Desktop off Azure` };
+      result = {
+        present: false,
+        detail: `${where} answered 403 "unreachable", the answer of Docker Desktop off Azure`,
+      };
     } else {
       result = { present: true, detail: `${where} answered the probe with ${response.status}` };
     }

@@ -17,7 +17,11 @@ const OAUTH_ERROR_CODES: Record<number, string> = {
 };
 
 /** The OAuth error body the local token endpoints (IMDS, Arc, Cloud Shell) answer with. @internal */
-export function oauthError(status: number, description: string, error = OAUTH_ERROR_CODES[status] ?? "error"): EmulatedAnswer {
+export function oauthError(
+  status: number,
+  description: string,
+  error = OAUTH_ERROR_CODES[status] ?? "error",
+): EmulatedAnswer {
   return { status, body: { error, error_description: description } };
 }
 

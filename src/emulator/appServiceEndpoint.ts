@@ -30,23 +30,28 @@ export function appServiceEndpoint(issuer: TokenIssuer, identityHeader: string):
     name: "appservice",
     injectedError: (status) => appServiceError(status, `HTTP ${status}. (Injected by the emulator.)`),
     handle(request) {
-      if (!isPath(request, APP_SERVICE_TOKEN_PATH)) return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
-      if (request.method !== "GET") return appServiceError(405, `The method ${request.method} is not allowed; use GET.`);
+      if (!isPath(request, APP_SERVICE_TOKEN_PATH))
+        return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
+      if (request.method !== "GET")
+        return appServiceError(405, `The method ${request.method} is not allowed; use GET.`);
       const header = request.headers["x-identity-header"];
       if (typeof header !== "string" || !sameSecret(header, identityHeader)) {
         return appServiceError(401, "The X-IDENTITY-HEADER header is missing or does not match IDENTITY_HEADER.");
       }
       const apiVersion = request.url.searchParams.get("api-version");
-      if (apiVersion !== "2019-08-01") return appServiceError(400, `Unsupported api-version '${apiVersion ?? ""}'; use 2019-08-01.`);
+      if (apiVersion !== "2019-08-01")
+        return appServiceError(400, `Unsupported api-version '${apiVersion ?? ""}'; use 2019-08-01.`);
       const resource = request.url.searchParams.get("resource");
       if (!resource) return appServiceError(400, "The resource parameter is required.");
-      if (resourceIsScope(resource)) return appServiceError(400, unknownResourceDescription(resource, issuer.identities.tenantId));
+      if (resourceIsScope(resource))
+        return appServiceError(400, unknownResourceDescription(resource, issuer.identities.tenantId));
       const selector = selectorFromQuery(request.url.searchParams, {
         clientId: ["client_id"],
         objectId: ["principal_id", "object_id"],
         resourceId: ["mi_res_id"],
       });
-      if (selector === "ambiguous") return appServiceError(400, "Only one of client_id, principal_id and mi_res_id may be given.");
+      if (selector === "ambiguous")
+        return appServiceError(400, "Only one of client_id, principal_id and mi_res_id may be given.");
       const identity = findIdentity(issuer.identities, selector);
       if (identity === undefined) return appServiceError(400, "Unable to load the proper Managed Identity.");
       const issued = issuer.forIdentity(identity, resource);

@@ -19,7 +19,11 @@ export interface ArcEndpointOptions {
  * `msi_res_id`) unless the agent is configured as an old one.
  * @internal
  */
-export function arcEndpoint(issuer: TokenIssuer, challenges: ArcChallenges, options: ArcEndpointOptions = {}): EndpointBehaviour {
+export function arcEndpoint(
+  issuer: TokenIssuer,
+  challenges: ArcChallenges,
+  options: ArcEndpointOptions = {},
+): EndpointBehaviour {
   return {
     name: "arc",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
@@ -34,22 +38,31 @@ export function arcEndpoint(issuer: TokenIssuer, challenges: ArcChallenges, opti
           status: 401,
           // Unquoted, as the agent sends it (and as msal-node parses it).
           headers: { "WWW-Authenticate": `Basic realm=${realm}` },
-          body: { error: "unauthorized_client", error_description: "Authorization required: read the file named in the challenge." },
+          body: {
+            error: "unauthorized_client",
+            error_description: "Authorization required: read the file named in the challenge.",
+          },
         };
       }
       if (!(await challenges.redeem(authorization))) {
-        return oauthError(401, "The secret does not match a pending challenge (each secret is good for one request).", "unauthorized_client");
+        return oauthError(
+          401,
+          "The secret does not match a pending challenge (each secret is good for one request).",
+          "unauthorized_client",
+        );
       }
 
       const resource = request.url.searchParams.get("resource") ?? "";
       const legacy = options.ignoresUserAssignedIdentity === true;
       const selector = legacy ? undefined : selectorFromQuery(request.url.searchParams, IMDS_IDENTITY_PARAMETERS);
-      if (selector === "ambiguous") return oauthError(400, "Only one of client_id, object_id and msi_res_id may be given");
+      if (selector === "ambiguous")
+        return oauthError(400, "Only one of client_id, object_id and msi_res_id may be given");
       const identity = findIdentity(issuer.identities, selector);
       if (identity === undefined) return oauthError(400, "Identity not found");
       const body: Record<string, string> = imdsTokenBody(issuer.forIdentity(identity, resource), resource);
       if (legacy) delete body["client_id"];
-      else if (selector !== undefined) Object.assign(body, { object_id: identity.objectId, msi_res_id: identity.resourceId });
+      else if (selector !== undefined)
+        Object.assign(body, { object_id: identity.objectId, msi_res_id: identity.resourceId });
       return { status: 200, body };
     },
   };

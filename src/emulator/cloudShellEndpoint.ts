@@ -1,4 +1,11 @@
-import { hasMetadataHeader, injectedDescription, isPath, oauthError, resourceIsScope, unknownResourceDescription } from "./answers.js";
+import {
+  hasMetadataHeader,
+  injectedDescription,
+  isPath,
+  oauthError,
+  resourceIsScope,
+  unknownResourceDescription,
+} from "./answers.js";
 import type { EndpointBehaviour } from "./emulatedServer.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
 
@@ -15,13 +22,15 @@ export function cloudShellEndpoint(issuer: TokenIssuer): EndpointBehaviour {
     name: "cloudshell",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
     handle(request) {
-      if (!isPath(request, CLOUD_SHELL_TOKEN_PATH)) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
+      if (!isPath(request, CLOUD_SHELL_TOKEN_PATH))
+        return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
       if (request.method !== "POST") return oauthError(405, `The method ${request.method} is not allowed; use POST.`);
       if (!hasMetadataHeader(request)) return oauthError(400, "Required metadata header not specified");
       const form = new URLSearchParams(request.body);
       const resource = form.get("resource") ?? request.url.searchParams.get("resource");
       if (!resource) return oauthError(400, "Required resource parameter not specified in the form body");
-      if (resourceIsScope(resource)) return oauthError(400, unknownResourceDescription(resource, issuer.identities.tenantId), "invalid_resource");
+      if (resourceIsScope(resource))
+        return oauthError(400, unknownResourceDescription(resource, issuer.identities.tenantId), "invalid_resource");
       const issued = issuer.forCloudShellUser(resource);
       return {
         status: 200,

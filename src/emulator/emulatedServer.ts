@@ -74,7 +74,10 @@ function send(res: http.ServerResponse, answer: EmulatedAnswer): void {
  * (latency, hang, reset, throttling, status sequence), then lets the endpoint answer.
  * @internal
  */
-export async function startEmulatedServer(behaviour: EndpointBehaviour, options: EmulatedServerOptions): Promise<EmulatedServer> {
+export async function startEmulatedServer(
+  behaviour: EndpointBehaviour,
+  options: EmulatedServerOptions,
+): Promise<EmulatedServer> {
   const timers = new Set<NodeJS.Timeout>();
   const wait = (ms: number): Promise<void> =>
     ms <= 0
@@ -98,7 +101,12 @@ export async function startEmulatedServer(behaviour: EndpointBehaviour, options:
       void (async () => {
         const url = new URL(req.url ?? "/", "http://emulator");
         const record = (outcome: EmulatorRequestRecord["outcome"]): void =>
-          options.onRequest({ endpoint: behaviour.name, method: req.method ?? "", path: `${url.pathname}${url.search}`, outcome });
+          options.onRequest({
+            endpoint: behaviour.name,
+            method: req.method ?? "",
+            path: `${url.pathname}${url.search}`,
+            outcome,
+          });
         await wait(options.faults.latencyMs);
         if (res.destroyed) return;
         if (size > MAX_BODY_BYTES) {
@@ -116,10 +124,16 @@ export async function startEmulatedServer(behaviour: EndpointBehaviour, options:
         if (decision.kind === "status") {
           answer = behaviour.injectedError(decision.status);
           const retryAfter = options.faults.retryAfterFor(decision.status);
-          if (retryAfter !== undefined) answer = { ...answer, headers: { ...answer.headers, "Retry-After": retryAfter } };
+          if (retryAfter !== undefined)
+            answer = { ...answer, headers: { ...answer.headers, "Retry-After": retryAfter } };
         } else {
           try {
-            answer = await behaviour.handle({ method: req.method ?? "", url, headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+            answer = await behaviour.handle({
+              method: req.method ?? "",
+              url,
+              headers: req.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            });
           } catch {
             answer = behaviour.injectedError(500);
           }
@@ -130,7 +144,9 @@ export async function startEmulatedServer(behaviour: EndpointBehaviour, options:
     });
   };
 
-  const server = options.tls ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener) : http.createServer(listener);
+  const server = options.tls
+    ? https.createServer({ key: options.tls.key, cert: options.tls.cert }, listener)
+    : http.createServer(listener);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port, options.host, () => {

@@ -13,7 +13,8 @@ export function emulatorEnvironment(endpoints: EmulatorEndpoints, identityHeader
   if (endpoints.imds) env.imds = { AZURE_POD_IDENTITY_AUTHORITY_HOST: new URL(endpoints.imds).origin };
   if (endpoints.arc) env.arc = { IDENTITY_ENDPOINT: endpoints.arc, IMDS_ENDPOINT: new URL(endpoints.arc).origin };
   if (endpoints.cloudshell) env.cloudshell = { MSI_ENDPOINT: endpoints.cloudshell };
-  if (endpoints.appservice) env.appservice = { IDENTITY_ENDPOINT: endpoints.appservice, IDENTITY_HEADER: identityHeader };
+  if (endpoints.appservice)
+    env.appservice = { IDENTITY_ENDPOINT: endpoints.appservice, IDENTITY_HEADER: identityHeader };
   return env;
 }
 
@@ -44,12 +45,15 @@ export function describeEmulator({ endpoints, env, tokenFolder, secretNames }: E
     const url = endpoints[source];
     if (url) lines.push(`  ${TITLES[source].padEnd(12)} ${url}`);
   }
-  lines.push(`  ${"Key Vault".padEnd(12)} ${endpoints.keyvault}  (secrets: ${secretNames.join(", ") || "none"}; self-signed certificate)`);
+  lines.push(
+    `  ${"Key Vault".padEnd(12)} ${endpoints.keyvault}  (secrets: ${secretNames.join(", ") || "none"}; self-signed certificate)`,
+  );
   lines.push("", "Point a credential at one source:");
   for (const source of Object.keys(TITLES) as EmulatedSourceName[]) {
     const vars = env[source];
     if (!vars) continue;
-    const note = source === "arc" && tokenFolder ? ` — ArcCredential needs { tokenFolder: ${JSON.stringify(tokenFolder)} }` : "";
+    const note =
+      source === "arc" && tokenFolder ? ` — ArcCredential needs { tokenFolder: ${JSON.stringify(tokenFolder)} }` : "";
     lines.push(`  # ${TITLES[source]}${note}`);
     for (const [name, value] of Object.entries(vars)) lines.push(`  export ${name}=${quote(value)}`);
   }

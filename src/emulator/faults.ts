@@ -27,7 +27,8 @@ export interface FaultOptions {
 }
 
 /** What to do with one request. @internal */
-export type FaultDecision = { kind: "pass" } | { kind: "status"; status: number } | { kind: "hang" } | { kind: "reset" };
+export type FaultDecision =
+  { kind: "pass" } | { kind: "status"; status: number } | { kind: "hang" } | { kind: "reset" };
 
 /**
  * Decides, request by request, which fault (if any) an endpoint injects.

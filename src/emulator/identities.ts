@@ -36,11 +36,14 @@ export function defaultIdentities(options: Partial<EmulatedIdentities> = {}): Em
   const group = `/subscriptions/${SUBSCRIPTION}/resourceGroups/emulator/providers`;
   return {
     tenantId: options.tenantId ?? randomUUID(),
-    systemAssigned: options.systemAssigned !== undefined ? options.systemAssigned : {
-      clientId: randomUUID(),
-      objectId: randomUUID(),
-      resourceId: `${group}/Microsoft.Compute/virtualMachines/emulated-vm`,
-    },
+    systemAssigned:
+      options.systemAssigned !== undefined
+        ? options.systemAssigned
+        : {
+            clientId: randomUUID(),
+            objectId: randomUUID(),
+            resourceId: `${group}/Microsoft.Compute/virtualMachines/emulated-vm`,
+          },
     userAssigned: options.userAssigned ?? [
       {
         clientId: randomUUID(),
@@ -48,7 +51,11 @@ export function defaultIdentities(options: Partial<EmulatedIdentities> = {}): Em
         resourceId: `${group}/Microsoft.ManagedIdentity/userAssignedIdentities/emulated-identity`,
       },
     ],
-    cloudShellUser: options.cloudShellUser ?? { objectId: randomUUID(), upn: "user@emulator.invalid", clientId: randomUUID() },
+    cloudShellUser: options.cloudShellUser ?? {
+      objectId: randomUUID(),
+      upn: "user@emulator.invalid",
+      clientId: randomUUID(),
+    },
   };
 }
 

@@ -15,7 +15,11 @@ import type { IssuedToken, TokenIssuer } from "./tokenIssuer.js";
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
 
 /** The identity parameters of IMDS and Arc. @internal */
-export const IMDS_IDENTITY_PARAMETERS = { clientId: ["client_id"], objectId: ["object_id"], resourceId: ["msi_res_id"] };
+export const IMDS_IDENTITY_PARAMETERS = {
+  clientId: ["client_id"],
+  objectId: ["object_id"],
+  resourceId: ["msi_res_id"],
+};
 
 /** IMDS's (and Arc's) token answer: every number as a string. @internal */
 export function imdsTokenBody(issued: IssuedToken, resource: string): Record<string, string> {
@@ -37,7 +41,8 @@ export function imdsTokenBody(issued: IssuedToken, resource: string): Record<str
  * @internal
  */
 export function checkMetadataTokenRequest(request: EmulatedRequest, tenantId: string): EmulatedAnswer | undefined {
-  if (!isPath(request, IMDS_TOKEN_PATH)) return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
+  if (!isPath(request, IMDS_TOKEN_PATH))
+    return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
   if (request.method !== "GET") return oauthError(405, `The method ${request.method} is not allowed; use GET.`);
   if (!hasMetadataHeader(request)) return oauthError(400, "Required metadata header not specified");
   const apiVersion = request.url.searchParams.get("api-version");
@@ -45,7 +50,8 @@ export function checkMetadataTokenRequest(request: EmulatedRequest, tenantId: st
   if (!API_VERSION_FORM.test(apiVersion)) return oauthError(400, `Invalid api-version '${apiVersion}'`);
   const resource = request.url.searchParams.get("resource");
   if (!resource) return oauthError(400, "Required audience parameter not specified");
-  if (resourceIsScope(resource)) return oauthError(400, unknownResourceDescription(resource, tenantId), "invalid_resource");
+  if (resourceIsScope(resource))
+    return oauthError(400, unknownResourceDescription(resource, tenantId), "invalid_resource");
   return undefined;
 }
 
@@ -68,7 +74,8 @@ export function imdsEndpoint(issuer: TokenIssuer): EndpointBehaviour {
       if (refused) return refused;
       const resource = request.url.searchParams.get("resource") ?? "";
       const selector = selectorFromQuery(request.url.searchParams, IMDS_IDENTITY_PARAMETERS);
-      if (selector === "ambiguous") return oauthError(400, "Only one of client_id, object_id and msi_res_id may be given");
+      if (selector === "ambiguous")
+        return oauthError(400, "Only one of client_id, object_id and msi_res_id may be given");
       const identity = findIdentity(issuer.identities, selector);
       if (identity === undefined) return oauthError(400, "Identity not found");
       return { status: 200, body: imdsTokenBody(issuer.forIdentity(identity, resource), resource) };

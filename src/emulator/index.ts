@@ -8,5 +8,9 @@ export { parseFaultSequence, type FaultOptions, type FaultStep } from "./faults.
 export type { EmulatedIdentities, EmulatedIdentity } from "./identities.js";
 export type { EmulatedTokenClaims } from "./tokenSigner.js";
 export { KEY_VAULT_RESOURCE } from "./keyVaultEndpoint.js";
-export { createSelfSignedCertificate, type SelfSignedCertificate, type SelfSignedCertificateOptions } from "./selfSignedCertificate.js";
+export {
+  createSelfSignedCertificate,
+  type SelfSignedCertificate,
+  type SelfSignedCertificateOptions,
+} from "./selfSignedCertificate.js";
 export { emulatedKeyVaultClientOptions, trustCertificatePolicy, trustCertificatePolicyName } from "./trustPolicy.js";

@@ -14,7 +14,12 @@ interface StoredSecret {
 }
 
 /** Key Vault's error shape. @internal */
-export function keyVaultError(status: number, code: string, message: string, headers?: Record<string, string>): EmulatedAnswer {
+export function keyVaultError(
+  status: number,
+  code: string,
+  message: string,
+  headers?: Record<string, string>,
+): EmulatedAnswer {
   return { status, headers, body: { error: { code, message } } };
 }
 
@@ -38,7 +43,10 @@ export interface KeyVaultEndpointOptions {
 export function keyVaultEndpoint(options: KeyVaultEndpointOptions): EndpointBehaviour {
   const created = Math.floor(Date.now() / 1000);
   const store = new Map<string, StoredSecret>(
-    Object.entries(options.secrets).map(([name, value]) => [name.toLowerCase(), { name, value, version: randomBytes(16).toString("hex"), created }]),
+    Object.entries(options.secrets).map(([name, value]) => [
+      name.toLowerCase(),
+      { name, value, version: randomBytes(16).toString("hex"), created },
+    ]),
   );
   const challenge = {
     "WWW-Authenticate": `Bearer authorization="https://login.microsoftonline.com/${options.tenantId}", resource="${KEY_VAULT_RESOURCE}"`,
@@ -47,12 +55,24 @@ export function keyVaultEndpoint(options: KeyVaultEndpointOptions): EndpointBeha
 
   return {
     name: "keyvault",
-    injectedError: (status) => keyVaultError(status, status === 429 ? "Throttled" : "InternalError", `HTTP ${status}. (Injected by the emulator.)`),
+    injectedError: (status) =>
+      keyVaultError(
+        status,
+        status === 429 ? "Throttled" : "InternalError",
+        `HTTP ${status}. (Injected by the emulator.)`,
+      ),
     handle(request) {
       const match = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/([0-9a-fA-F]{32}))?\/?$/.exec(request.url.pathname);
-      if (!match?.[1]) return keyVaultError(404, "NotFound", `No such operation: ${request.method} ${request.url.pathname}. (The emulator serves GET /secrets/{name}.)`);
-      if (request.method !== "GET") return keyVaultError(405, "MethodNotAllowed", `The emulator serves only GET on ${request.url.pathname}.`);
-      if (!request.url.searchParams.get("api-version")) return keyVaultError(400, "BadParameter", "The api-version query parameter is required.");
+      if (!match?.[1])
+        return keyVaultError(
+          404,
+          "NotFound",
+          `No such operation: ${request.method} ${request.url.pathname}. (The emulator serves GET /secrets/{name}.)`,
+        );
+      if (request.method !== "GET")
+        return keyVaultError(405, "MethodNotAllowed", `The emulator serves only GET on ${request.url.pathname}.`);
+      if (!request.url.searchParams.get("api-version"))
+        return keyVaultError(400, "BadParameter", "The api-version query parameter is required.");
 
       const authorization = request.headers["authorization"];
       if (authorization === undefined) return unauthorized("AKV10000: Request is missing a Bearer or PoP token.");
@@ -64,7 +84,11 @@ export function keyVaultEndpoint(options: KeyVaultEndpointOptions): EndpointBeha
       const [, name, version] = match;
       const secret = store.get(name.toLowerCase());
       if (secret === undefined || (version !== undefined && version.toLowerCase() !== secret.version)) {
-        return keyVaultError(404, "SecretNotFound", `A secret with (name/id) ${name}${version ? `/${version}` : ""} was not found in this key vault.`);
+        return keyVaultError(
+          404,
+          "SecretNotFound",
+          `A secret with (name/id) ${name}${version ? `/${version}` : ""} was not found in this key vault.`,
+        );
       }
       return {
         status: 200,

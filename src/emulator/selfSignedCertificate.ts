@@ -40,7 +40,9 @@ function ipBytes(address: string): Buffer {
   const [head = "", tail = ""] = address.split("::");
   const left = head ? head.split(":") : [];
   const right = address.includes("::") && tail ? tail.split(":") : [];
-  const groups = address.includes("::") ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right] : left;
+  const groups = address.includes("::")
+    ? [...left, ...Array(8 - left.length - right.length).fill("0"), ...right]
+    : left;
   return Buffer.from(groups.flatMap((g: string) => [parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff]));
 }
 
@@ -58,7 +60,9 @@ export function createSelfSignedCertificate(options: SelfSignedCertificateOption
   const names = options.subjectAltNames ?? ["127.0.0.1", "::1", "localhost"];
   const notBefore = new Date(Date.now() - 60 * 60 * 1000); // an hour back: clocks differ a little
   const notAfter = new Date(Date.now() + (options.validityDays ?? 365) * 24 * 60 * 60 * 1000);
-  const name = sequence(set(sequence(oid("2.5.4.3"), utf8String(options.commonName ?? "azure-managed-identity emulator"))));
+  const name = sequence(
+    set(sequence(oid("2.5.4.3"), utf8String(options.commonName ?? "azure-managed-identity emulator"))),
+  );
   const algorithm = sequence(oid(ECDSA_WITH_SHA256));
   const serial = randomBytes(16);
   serial[0] = (serial[0] ?? 0) & 0x7f; // positive

@@ -76,10 +76,12 @@ const MAX_RECORDS = 1000;
  */
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
   const host = options.host ?? "127.0.0.1";
-  if (!LOOPBACK_HOSTS.has(host)) throw new TypeError(`The emulator listens on loopback only (127.0.0.1, ::1, localhost), not '${host}'.`);
+  if (!LOOPBACK_HOSTS.has(host))
+    throw new TypeError(`The emulator listens on loopback only (127.0.0.1, ::1, localhost), not '${host}'.`);
   const sources = [...new Set(options.sources ?? ALL_SOURCES)];
   for (const source of sources) {
-    if (!ALL_SOURCES.includes(source)) throw new TypeError(`Unknown source '${source}'; the emulator serves ${ALL_SOURCES.join(", ")}.`);
+    if (!ALL_SOURCES.includes(source))
+      throw new TypeError(`Unknown source '${source}'; the emulator serves ${ALL_SOURCES.join(", ")}.`);
   }
 
   // The RSA key is generated off the main thread while the (fast, EC) certificate is made here.
@@ -119,7 +121,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   for (const source of sources) {
     if (source === "imds") behaviours.push(imdsEndpoint(issuer));
     if (source === "arc" && challenges) {
-      behaviours.push(arcEndpoint(issuer, challenges, { ignoresUserAssignedIdentity: options.arc?.ignoresUserAssignedIdentity }));
+      behaviours.push(
+        arcEndpoint(issuer, challenges, { ignoresUserAssignedIdentity: options.arc?.ignoresUserAssignedIdentity }),
+      );
     }
     if (source === "cloudshell") behaviours.push(cloudShellEndpoint(issuer));
     if (source === "appservice") behaviours.push(appServiceEndpoint(issuer, identityHeader));
@@ -170,7 +174,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (endpoint === name || (endpoint === undefined && name !== "keyvault")) faultInjector.configure(faults);
       }
     },
-    describe: () => describeEmulator({ endpoints, env, tokenFolder: challenges?.tokenFolder, secretNames: Object.keys(secrets) }),
+    describe: () =>
+      describeEmulator({ endpoints, env, tokenFolder: challenges?.tokenFolder, secretNames: Object.keys(secrets) }),
     close: () => (closing ??= closeAll()),
   };
 }

@@ -39,7 +39,13 @@ export class TokenIssuer {
       idp: `https://sts.windows.net/${tid}/`,
       ...subject,
     };
-    return { accessToken: this.signer.sign(claims), claims, expiresOn: claims.exp, notBefore: claims.nbf, expiresIn: this.lifetimeSeconds };
+    return {
+      accessToken: this.signer.sign(claims),
+      claims,
+      expiresOn: claims.exp,
+      notBefore: claims.nbf,
+      expiresIn: this.lifetimeSeconds,
+    };
   }
 
   /** A managed identity token: `appid`, `oid`, `sub`, `xms_mirid`. */
@@ -56,6 +62,13 @@ export class TokenIssuer {
   /** A user token, as Cloud Shell gives for its signed-in user. */
   forCloudShellUser(resource: string): IssuedToken {
     const user = this.identities.cloudShellUser;
-    return this.issue(resource, { appid: user.clientId, appidacr: "0", oid: user.objectId, sub: user.objectId, upn: user.upn, scp: "user_impersonation" });
+    return this.issue(resource, {
+      appid: user.clientId,
+      appidacr: "0",
+      oid: user.objectId,
+      sub: user.objectId,
+      upn: user.upn,
+      scp: "user_impersonation",
+    });
   }
 }

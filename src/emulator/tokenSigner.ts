@@ -37,7 +37,10 @@ export class TokenSigner {
   /** Makes a fresh RSA key pair (2048 bits, generated off the main thread). */
   static async create(): Promise<TokenSigner> {
     const { privateKey, publicKey } = await promisify(generateKeyPair)("rsa", { modulusLength: 2048 });
-    const kid = createHash("sha256").update(publicKey.export({ type: "spki", format: "der" })).digest("base64url").slice(0, 27);
+    const kid = createHash("sha256")
+      .update(publicKey.export({ type: "spki", format: "der" }))
+      .digest("base64url")
+      .slice(0, 27);
     return new TokenSigner(privateKey, publicKey, kid);
   }
 
@@ -65,12 +68,15 @@ export class TokenSigner {
     let claims: EmulatedTokenClaims;
     try {
       const head = JSON.parse(Buffer.from(header, "base64url").toString("utf8")) as { alg?: string; kid?: string };
-      if (head.alg !== "RS256" || head.kid !== this.kid) return { valid: false, reason: "the token was not signed by this emulator" };
+      if (head.alg !== "RS256" || head.kid !== this.kid)
+        return { valid: false, reason: "the token was not signed by this emulator" };
       claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as EmulatedTokenClaims;
     } catch {
       return { valid: false, reason: "the token is not a JWT" };
     }
-    if (!verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), this.publicKey, Buffer.from(signature, "base64url"))) {
+    if (
+      !verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), this.publicKey, Buffer.from(signature, "base64url"))
+    ) {
       return { valid: false, reason: "the token's signature is invalid" };
     }
     if (!audiences.includes(claims.aud)) {
@@ -78,8 +84,10 @@ export class TokenSigner {
     }
     const seconds = Math.floor(now / 1000);
     const skew = 300;
-    if (typeof claims.exp !== "number" || claims.exp + skew < seconds) return { valid: false, reason: "the token has expired" };
-    if (typeof claims.nbf === "number" && claims.nbf - skew > seconds) return { valid: false, reason: "the token is not valid yet" };
+    if (typeof claims.exp !== "number" || claims.exp + skew < seconds)
+      return { valid: false, reason: "the token has expired" };
+    if (typeof claims.nbf === "number" && claims.nbf - skew > seconds)
+      return { valid: false, reason: "the token is not valid yet" };
     return { valid: true, claims };
   }
 }

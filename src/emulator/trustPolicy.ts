@@ -38,5 +38,8 @@ export function emulatedKeyVaultClientOptions(ca: string): {
   additionalPolicies: { policy: PipelinePolicy; position: "perCall" }[];
   disableChallengeResourceVerification: true;
 } {
-  return { additionalPolicies: [{ policy: trustCertificatePolicy(ca), position: "perCall" }], disableChallengeResourceVerification: true };
+  return {
+    additionalPolicies: [{ policy: trustCertificatePolicy(ca), position: "perCall" }],
+    disableChallengeResourceVerification: true,
+  };
 }

@@ -57,7 +57,8 @@ export async function readArcChallengeFile(
     const code = (error as NodeJS.ErrnoException).code;
     const cannotOpen = `the agent's token folder '${tokenFolder}' cannot be opened`;
     // Denied on the way to the folder is the same missing group membership as denied on the file.
-    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `${cannotOpen}: permission denied; ${permissionHint(platform)}`);
+    if (code === "EACCES" || code === "EPERM")
+      throw refuse(realm, `${cannotOpen}: permission denied; ${permissionHint(platform)}`);
     throw refuse(realm, `${cannotOpen} (${code})`);
   }
   try {
@@ -92,7 +93,8 @@ export async function readArcChallengeFile(
     // Read one byte more than allowed: a file that grew after the stat is caught too.
     const buffer = Buffer.alloc(MAX_CHALLENGE_FILE_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_CHALLENGE_FILE_BYTES) throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
+    if (bytesRead > MAX_CHALLENGE_FILE_BYTES)
+      throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
     const secret = buffer.toString("utf8", 0, bytesRead).trim();
     buffer.fill(0);
     if (secret.length === 0) throw refuse(realm, "it is empty");

@@ -57,7 +57,9 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
   const additional = (position: AdditionalPolicyConfig["position"]): PipelinePolicy[] =>
     (options.additionalPolicies ?? []).filter((p) => p.position === position).map((p) => p.policy);
 
-  const userAgentPrefix = [options.userAgentPrefix, `azsdk-js-azure-managed-identity/${SDK_VERSION}`].filter(Boolean).join(" ");
+  const userAgentPrefix = [options.userAgentPrefix, `azsdk-js-azure-managed-identity/${SDK_VERSION}`]
+    .filter(Boolean)
+    .join(" ");
   add(userAgentPolicy({ userAgentPrefix }));
   add(tracingPolicy({ userAgentPrefix }));
   options.headerPolicies?.forEach(add);
@@ -74,7 +76,9 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
         "Metadata",
         "WWW-Authenticate",
         // The application may widen the log, but never to a header that carries a secret.
-        ...(options.loggingOptions?.additionalAllowedHeaderNames ?? []).filter((name) => !SECRET_HEADERS.has(name.toLowerCase())),
+        ...(options.loggingOptions?.additionalAllowedHeaderNames ?? []).filter(
+          (name) => !SECRET_HEADERS.has(name.toLowerCase()),
+        ),
       ],
       additionalAllowedQueryParameters: [
         "api-version",

@@ -20,11 +20,14 @@ export function delay(ms: number, signal: AbortSignalLike | undefined): Promise<
     };
     // A wait longer than one timer allows (a Retry-After of weeks) is made of several.
     const wait = (remaining: number): void => {
-      timer = setTimeout(() => {
-        if (remaining > MAX_TIMER_MS) return wait(remaining - MAX_TIMER_MS);
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.min(remaining, MAX_TIMER_MS));
+      timer = setTimeout(
+        () => {
+          if (remaining > MAX_TIMER_MS) return wait(remaining - MAX_TIMER_MS);
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        Math.min(remaining, MAX_TIMER_MS),
+      );
     };
     wait(ms);
     signal?.addEventListener("abort", onAbort);

@@ -69,7 +69,8 @@ function connectPinned(request: PipelineRequest, thumbprint: string, timeoutMs: 
       }
     };
     const onAbort = (): void => settle(createAbortError());
-    const onTimeout = (): void => settle(connectionError(`no TLS handshake with ${url.host} within ${timeoutMs} ms`, "ETIMEDOUT"));
+    const onTimeout = (): void =>
+      settle(connectionError(`no TLS handshake with ${url.host} within ${timeoutMs} ms`, "ETIMEDOUT"));
     const onSecureConnect = (): void => {
       const certificate = socket.getPeerCertificate();
       const presented = thumbprint.length === 40 ? certificate?.fingerprint : certificate?.fingerprint256;
@@ -101,7 +102,8 @@ class CheckedConnectionAgent extends https.Agent {
   override createConnection(): Duplex | null | undefined {
     const socket = this.socket;
     this.socket = undefined;
-    if (socket === undefined) throw connectionError("the checked connection was already used", THUMBPRINT_MISMATCH_CODE);
+    if (socket === undefined)
+      throw connectionError("the checked connection was already used", THUMBPRINT_MISMATCH_CODE);
     return socket;
   }
 

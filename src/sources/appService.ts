@@ -4,7 +4,8 @@ import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentitySource } from "./source.js";
 
-const NOT_HERE = "App Service: IDENTITY_ENDPOINT and IDENTITY_HEADER are not both set, so this is not App Service, Functions or Container Apps with a managed identity.";
+const NOT_HERE =
+  "App Service: IDENTITY_ENDPOINT and IDENTITY_HEADER are not both set, so this is not App Service, Functions or Container Apps with a managed identity.";
 
 /**
  * App Service, Azure Functions and Container Apps:

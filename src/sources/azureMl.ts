@@ -4,7 +4,8 @@ import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentitySource } from "./source.js";
 
-const NOT_HERE = "Azure ML: MSI_ENDPOINT and MSI_SECRET are not both set, so this is not Azure Machine Learning compute with a managed identity.";
+const NOT_HERE =
+  "Azure ML: MSI_ENDPOINT and MSI_SECRET are not both set, so this is not Azure Machine Learning compute with a managed identity.";
 
 /**
  * Azure Machine Learning compute: `GET $MSI_ENDPOINT?api-version=2017-09-01&resource=R&clientid=…`

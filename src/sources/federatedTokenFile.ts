@@ -44,7 +44,8 @@ export async function readFederatedToken(path: string): Promise<string> {
     throw unreadable(path, code === "ENOENT" ? "it does not exist" : `it cannot be read (${code})`);
   }
   if (!stat.isFile()) throw unreadable(path, "it is not a regular file");
-  if (stat.size > MAX_FEDERATED_TOKEN_BYTES) throw unreadable(path, `it is larger than ${MAX_FEDERATED_TOKEN_BYTES} bytes`);
+  if (stat.size > MAX_FEDERATED_TOKEN_BYTES)
+    throw unreadable(path, `it is larger than ${MAX_FEDERATED_TOKEN_BYTES} bytes`);
 
   const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
   const cached = cache.get(path);

@@ -18,7 +18,8 @@ function thumbprintOf(env: NodeJS.ProcessEnv): string | undefined {
   const value = readEnv("IDENTITY_SERVER_THUMBPRINT", env);
   if (value === undefined) return undefined;
   const thumbprint = normalizeThumbprint(value);
-  if (thumbprint === undefined) throw new TypeError(`IDENTITY_SERVER_THUMBPRINT is not a certificate thumbprint: '${value}'.`);
+  if (thumbprint === undefined)
+    throw new TypeError(`IDENTITY_SERVER_THUMBPRINT is not a certificate thumbprint: '${value}'.`);
   return thumbprint;
 }
 
@@ -39,7 +40,9 @@ export const serviceFabricSource: ManagedIdentitySource = {
   endpoint(options: ManagedIdentityCredentialOptions, env) {
     if (thumbprintOf(env) === undefined || readEnv("IDENTITY_HEADER", env) === undefined) throw notHere(env);
     const [value, from] =
-      options.endpoint !== undefined ? [options.endpoint, "The endpoint option"] : [readEnv("IDENTITY_ENDPOINT", env), "IDENTITY_ENDPOINT"];
+      options.endpoint !== undefined
+        ? [options.endpoint, "The endpoint option"]
+        : [readEnv("IDENTITY_ENDPOINT", env), "IDENTITY_ENDPOINT"];
     if (value === undefined) throw notHere(env);
     const url = parseEndpoint(value, from);
     // The secret goes out only once the certificate is checked, which plain http cannot do.
@@ -55,7 +58,9 @@ export const serviceFabricSource: ManagedIdentitySource = {
     const thumbprint = thumbprintOf(env);
     // Without a thumbprint the endpoint is refused above, so no request is ever sent unpinned.
     if (thumbprint === undefined) return {};
-    return { transport: thumbprintPinningPolicy({ thumbprint, handshakeTimeoutMs: options.retryOptions?.tryTimeoutInMs }) };
+    return {
+      transport: thumbprintPinningPolicy({ thumbprint, handshakeTimeoutMs: options.retryOptions?.tryTimeoutInMs }),
+    };
   },
   troubleshooting:
     "Check that the application's manifest assigns it a managed identity and that IDENTITY_SERVER_THUMBPRINT is the thumbprint of the cluster's managed identity token service certificate.",

@@ -6,13 +6,7 @@ import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
  * The managed identity sources, as `detectManagedIdentity` names them.
  */
 export type ManagedIdentitySourceName =
-  | "imds"
-  | "arc"
-  | "cloudshell"
-  | "appservice"
-  | "servicefabric"
-  | "azureml"
-  | "workloadidentity";
+  "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity";
 
 /**
  * What a source's token request carries besides the endpoint; the shared machinery encodes it.
@@ -32,7 +26,9 @@ export interface SourceRequest {
  * What the shared machinery tells a source when it builds a request.
  * @internal
  */
-export interface SourceRequestContext<TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions> {
+export interface SourceRequestContext<
+  TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
+> {
   endpoint: URL;
   /** The resource, the scope without `/.default`. */
   resource: string;
@@ -59,7 +55,9 @@ export interface SourcePolicies {
  * machinery does the pipeline, parsing, cache, single-flight, errors and logging.
  * @internal
  */
-export interface ManagedIdentitySource<TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions> {
+export interface ManagedIdentitySource<
+  TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
+> {
   name: ManagedIdentitySourceName;
   /** For messages: "IMDS", "Azure Arc". */
   displayName: string;

@@ -16,7 +16,10 @@ const TENANT = /^[0-9A-Za-z.-]+$/;
 /**
  * Options of {@link WorkloadIdentityCredential}. Each one overrides its environment variable.
  */
-export interface WorkloadIdentityCredentialOptions extends Omit<ManagedIdentityCredentialOptions, "objectId" | "resourceId"> {
+export interface WorkloadIdentityCredentialOptions extends Omit<
+  ManagedIdentityCredentialOptions,
+  "objectId" | "resourceId"
+> {
   /** The client id of the identity (an app registration or a user-assigned identity). Default: `AZURE_CLIENT_ID`. */
   clientId?: string;
   /** The identity's Microsoft Entra tenant. Default: `AZURE_TENANT_ID`. */

@@ -8,13 +8,13 @@ const MAX_DATE_MS = 8.64e15;
 
 const EPOCH_SECONDS = /^\d{1,15}(\.\d+)?$/;
 // 2026-11-21T06:00:00Z, 2026-11-21T06:00:00.1234567+00:00, 2026-11-21 06:00:00 (UTC assumed)
-const ISO_8601 =
-  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?$/i;
 // Sat, 21 Nov 2026 06:00:00 GMT
 const RFC_1123 =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|UTC|\+0000)$/i;
 // App Service 2017-09-01: 11/21/2026 6:00:00 AM +00:00
-const APP_SERVICE_2017 = /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) (AM|PM)(?: ([+-])(\d{2}):(\d{2}))?$/i;
+const APP_SERVICE_2017 =
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) (AM|PM)(?: ([+-])(\d{2}):(\d{2}))?$/i;
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 

@@ -22,7 +22,8 @@ export function refreshAfter(
 ): number {
   const lifetime = expiresOn - now;
   let at: number;
-  if (refreshInMs !== undefined && refreshInMs < lifetime) at = now + Math.max(refreshInMs, Math.min(MIN_REFRESH_IN, lifetime / 2));
+  if (refreshInMs !== undefined && refreshInMs < lifetime)
+    at = now + Math.max(refreshInMs, Math.min(MIN_REFRESH_IN, lifetime / 2));
   else if (lifetime >= TWO_HOURS) at = now + lifetime / 2;
   else if (lifetime > 2 * FIVE_MINUTES) at = expiresOn - FIVE_MINUTES;
   else at = now + lifetime / 2;

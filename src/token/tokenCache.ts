@@ -9,7 +9,11 @@ const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
 
 /** Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. */
-export type FetchToken = (resource: string, signal: AbortSignal, options: GetTokenOptions | undefined) => Promise<AccessToken>;
+export type FetchToken = (
+  resource: string,
+  signal: AbortSignal,
+  options: GetTokenOptions | undefined,
+) => Promise<AccessToken>;
 
 /** One request for a token, shared by every caller that waits for it. */
 interface Flight {
@@ -104,7 +108,10 @@ export class TokenCache {
         if (entry.flight === flight) entry.flight = undefined;
         if (background) {
           entry.backgroundFailures++;
-          const backoff = Math.min(BACKGROUND_RETRY_MIN_MS * 2 ** (entry.backgroundFailures - 1), BACKGROUND_RETRY_MAX_MS);
+          const backoff = Math.min(
+            BACKGROUND_RETRY_MIN_MS * 2 ** (entry.backgroundFailures - 1),
+            BACKGROUND_RETRY_MAX_MS,
+          );
           entry.backgroundRetryAt = Date.now() + backoff;
           logger.warning(
             `The background refresh of the token for ${entry.resource} failed; the cached token is still valid and the refresh is retried in ${Math.round(backoff / 1000)} s: ${(error as Error)?.message ?? String(error)}`,

@@ -2,7 +2,14 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ArcCredential, AuthenticationError } from "../../src/index.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
-import { type HimdsAgent, makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "./himdsAgent.js";
+import {
+  type HimdsAgent,
+  makeTokenFolder,
+  newSecret,
+  startHimdsAgent,
+  type TokenFolder,
+  writeKey,
+} from "./himdsAgent.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 
@@ -94,7 +101,9 @@ describe("ArcCredential answers the himds file challenge", () => {
   it("fails with AuthenticationError, not a loop, when the agent refuses the secret", async () => {
     const file = await writeKey(path.join(tokens.folder, "e.key"), newSecret("stale"));
     agent = await startHimdsAgent({ challenge: `Basic realm=${file}`, secret: newSecret("expected") });
-    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).statusCode).toBe(401);
     expect((error as AuthenticationError).errorResponse?.error).toBe("invalid_secret");
@@ -104,7 +113,9 @@ describe("ArcCredential answers the himds file challenge", () => {
 
   it("explains a 401 that has no WWW-Authenticate header", async () => {
     agent = await startHimdsAgent({ challenge: undefined, secret: newSecret() });
-    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).statusCode).toBe(401);
     expect((error as Error).message).toMatch(/401 without a 'WWW-Authenticate: Basic realm=<file>' challenge/);
@@ -113,8 +124,13 @@ describe("ArcCredential answers the himds file challenge", () => {
   });
 
   it("explains a 401 whose challenge is not Basic", async () => {
-    agent = await startHimdsAgent({ challenge: 'Bearer authorization="https://login.microsoftonline.com/x"', secret: newSecret() });
-    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE).catch((e: unknown) => e);
+    agent = await startHimdsAgent({
+      challenge: 'Bearer authorization="https://login.microsoftonline.com/x"',
+      secret: newSecret(),
+    });
+    const error = await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/WWW-Authenticate: Basic realm=<file>/);
     expect(agent.requests).toHaveLength(1);

@@ -2,7 +2,14 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ArcCredential, type ArcCredentialOptions, AuthenticationError } from "../../src/index.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
-import { type HimdsAgent, makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "./himdsAgent.js";
+import {
+  type HimdsAgent,
+  makeTokenFolder,
+  newSecret,
+  startHimdsAgent,
+  type TokenFolder,
+  writeKey,
+} from "./himdsAgent.js";
 
 const SCOPE = "https://management.azure.com/.default";
 
@@ -98,25 +105,37 @@ describe("ArcCredential checks that a user-assigned token names the identity ask
   it("a token without the claim fails closed", async () => {
     const { oid, ...rest } = USER_ASSIGNED;
     await agentAnswering(unsignedJwt(rest));
-    const error = await credential({ objectId: oid }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await credential({ objectId: oid })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain("oid claim is missing");
   });
 
   it("a claim of the wrong type fails closed", async () => {
     await agentAnswering(unsignedJwt({ ...USER_ASSIGNED, appid: [USER_ASSIGNED.appid] }));
-    await expect(credential({ clientId: USER_ASSIGNED.appid }).getToken(SCOPE)).rejects.toBeInstanceOf(AuthenticationError);
+    await expect(credential({ clientId: USER_ASSIGNED.appid }).getToken(SCOPE)).rejects.toBeInstanceOf(
+      AuthenticationError,
+    );
   });
 
   for (const [what, token] of [
     ["an opaque token", "opaque-arc-token-0123456789"],
     ["a token of three parts whose payload is not JSON", "aGVhZGVy.bm90IGpzb24.c2ln"],
-    ["a token whose payload is a JSON array", `e30.${Buffer.from(JSON.stringify([USER_ASSIGNED])).toString("base64url")}.c2ln`],
-    ["an encrypted token of five parts", `e30.${Buffer.from(JSON.stringify(USER_ASSIGNED)).toString("base64url")}.a.b.c`],
+    [
+      "a token whose payload is a JSON array",
+      `e30.${Buffer.from(JSON.stringify([USER_ASSIGNED])).toString("base64url")}.c2ln`,
+    ],
+    [
+      "an encrypted token of five parts",
+      `e30.${Buffer.from(JSON.stringify(USER_ASSIGNED)).toString("base64url")}.a.b.c`,
+    ],
   ] as const) {
     it(`${what} with a user-assigned identity fails closed`, async () => {
       await agentAnswering(token);
-      const error = await credential({ clientId: USER_ASSIGNED.appid }).getToken(SCOPE).catch((e: unknown) => e);
+      const error = await credential({ clientId: USER_ASSIGNED.appid })
+        .getToken(SCOPE)
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect((error as Error).message).toContain("appid claim is missing");
       expect((error as Error).message).not.toContain(token);

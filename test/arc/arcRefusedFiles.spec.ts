@@ -138,7 +138,10 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
     const secret = newSecret();
     const file = await writeKey(path.join(tokens.folder, "x.key"), secret);
     agent = await startHimdsAgent({ challenge: `Basic realm=${file}`, secret });
-    const credential = new ArcCredential({ endpoint: agent.endpoint, tokenFolder: path.join(tokens.root, "no-such-folder") });
+    const credential = new ArcCredential({
+      endpoint: agent.endpoint,
+      tokenFolder: path.join(tokens.root, "no-such-folder"),
+    });
     const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/token folder .* cannot be opened/);
@@ -181,7 +184,10 @@ describe("ArcCredential sends the secret only to a loopback endpoint", () => {
         seen.push({ ...this.req.headers });
         return [401, "", { "WWW-Authenticate": `Basic realm=${file}` }];
       });
-    const credential = new ArcCredential({ endpoint: "http://192.0.2.1:40342/metadata/identity/oauth2/token", tokenFolder: tokens.folder });
+    const credential = new ArcCredential({
+      endpoint: "http://192.0.2.1:40342/metadata/identity/oauth2/token",
+      tokenFolder: tokens.folder,
+    });
 
     const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
 

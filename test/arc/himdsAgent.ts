@@ -4,7 +4,13 @@ import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
-import { type Answer, type SeenRequest, startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
+import {
+  type Answer,
+  type SeenRequest,
+  startTokenServer,
+  tokenAnswer,
+  type TokenServer,
+} from "../helpers/tokenServer.js";
 
 /** The token path of the himds agent. */
 export const ARC_TOKEN_PATH = "/metadata/identity/oauth2/token";
@@ -76,7 +82,10 @@ export async function startHimdsAgent(options: HimdsAgentOptions): Promise<Himds
       };
     }
     if (authorization !== `Basic ${options.secret}`) {
-      return { status: 401, body: { error: "invalid_secret", error_description: "the secret is not the expected one" } };
+      return {
+        status: 401,
+        body: { error: "invalid_secret", error_description: "the secret is not the expected one" },
+      };
     }
     return options.answer ? options.answer(request, raw) : tokenAnswer("arc-token");
   });

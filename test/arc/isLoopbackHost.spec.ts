@@ -2,9 +2,12 @@ import { describe, expect, it } from "vitest";
 import { isLoopbackHost, parseBasicRealm } from "../../src/pipeline/arcChallengePolicy.js";
 
 describe("isLoopbackHost: where the Arc secret may go", () => {
-  it.each(["127.0.0.1", "127.1.2.3", "127.255.255.254", "localhost", "LOCALHOST", "::1", "[::1]"])("%s is loopback", (host) => {
-    expect(isLoopbackHost(host)).toBe(true);
-  });
+  it.each(["127.0.0.1", "127.1.2.3", "127.255.255.254", "localhost", "LOCALHOST", "::1", "[::1]"])(
+    "%s is loopback",
+    (host) => {
+      expect(isLoopbackHost(host)).toBe(true);
+    },
+  );
 
   it.each([
     "169.254.169.254",
@@ -24,7 +27,12 @@ describe("isLoopbackHost: where the Arc secret may go", () => {
 
   it("judges the host a URL resolves to, however it is spelled", () => {
     // The policy passes `new URL(...).hostname`, which WHATWG URL has already normalised.
-    for (const url of ["http://0x7f000001:40342/", "http://2130706433/", "http://127.1/", "http://[0:0:0:0:0:0:0:1]/"]) {
+    for (const url of [
+      "http://0x7f000001:40342/",
+      "http://2130706433/",
+      "http://127.1/",
+      "http://[0:0:0:0:0:0:0:1]/",
+    ]) {
       expect(isLoopbackHost(new URL(url).hostname)).toBe(true);
     }
     for (const url of ["http://0xa9fea9fe/", "http://169.254.43518/", "http://localhost.evil.test/"]) {
@@ -39,12 +47,18 @@ describe("parseBasicRealm: the file an Arc challenge names", () => {
     ['Basic realm="/var/opt/azcmagent/tokens/a.key"', "/var/opt/azcmagent/tokens/a.key"],
     ['basic REALM = "/t/a b.key"', "/t/a b.key"],
     ['Bearer realm="x", Basic realm="/t/a.key"', "/t/a.key"],
-    ['Basic realm="C:\\\\ProgramData\\\\AzureConnectedMachineAgent\\\\Tokens\\\\a.key"', "C:\\ProgramData\\AzureConnectedMachineAgent\\Tokens\\a.key"],
+    [
+      'Basic realm="C:\\\\ProgramData\\\\AzureConnectedMachineAgent\\\\Tokens\\\\a.key"',
+      "C:\\ProgramData\\AzureConnectedMachineAgent\\Tokens\\a.key",
+    ],
   ])("%s → %s", (header, realm) => {
     expect(parseBasicRealm(header)).toBe(realm);
   });
 
-  it.each(["", "Basic", "Bearer realm=/t/a.key", 'Digest realm="/t/a.key"', "XBasic realm=/t/a.key"])("%j has no Basic realm", (header) => {
-    expect(parseBasicRealm(header)).toBeUndefined();
-  });
+  it.each(["", "Basic", "Bearer realm=/t/a.key", 'Digest realm="/t/a.key"', "XBasic realm=/t/a.key"])(
+    "%j has no Basic realm",
+    (header) => {
+      expect(parseBasicRealm(header)).toBeUndefined();
+    },
+  );
 });

@@ -48,7 +48,9 @@ let inProcess: boolean;
 beforeAll(async () => {
   inProcess = await permissionsApplyToUs();
   if (!inProcess && process.getuid?.() !== 0) {
-    throw new Error("mode bits do not deny this process a read, and it is not root: cannot run the check as another user");
+    throw new Error(
+      "mode bits do not deny this process a read, and it is not root: cannot run the check as another user",
+    );
   }
 });
 
@@ -67,11 +69,15 @@ async function getTokenUnprivileged(tokens: TokenFolder, endpoint: string): Prom
   }
   // The child loads its code as root (the clone may sit in a folder only root can enter), then drops to
   // 'nobody' before the credential touches the challenge file.
-  const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", CHILD, endpoint, tokens.folder, String(NOBODY)], {
-    cwd: REPO,
-    env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: os.tmpdir() },
-    timeout: 15_000,
-  });
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    ["--import", "tsx", CHILD, endpoint, tokens.folder, String(NOBODY)],
+    {
+      cwd: REPO,
+      env: { PATH: process.env["PATH"] ?? "/usr/bin:/bin", HOME: os.tmpdir() },
+      timeout: 15_000,
+    },
+  );
   return JSON.parse(stdout) as Outcome;
 }
 

@@ -3,7 +3,13 @@ import type { AccessToken, TokenCredential } from "@azure/core-auth";
 import { ChainedTokenCredential } from "@azure/identity";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, CredentialUnavailableError, ManagedIdentityChainCredential } from "../../src/index.js";
-import { startTokenServer, tokenAnswer, type Answer, type SeenRequest, type TokenServer } from "../helpers/tokenServer.js";
+import {
+  startTokenServer,
+  tokenAnswer,
+  type Answer,
+  type SeenRequest,
+  type TokenServer,
+} from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const NO_AGENT = "/nonexistent/azcmagent/bin/himds";
@@ -12,8 +18,12 @@ const DOCKER_403: Answer = { status: 403, body: "dial tcp 169.254.169.254:80: co
 const isProbe = (request: SeenRequest): boolean => request.headers["metadata"] === undefined;
 
 /** A loopback IMDS: the probe (no Metadata header) gets `probeAnswer`, a token request a token. */
-async function startImds(probeAnswer: () => Answer = () => ({ status: 400, body: { error: "invalid_request" } })): Promise<TokenServer> {
-  return startTokenServer((request) => (isProbe(request) ? probeAnswer() : tokenAnswer(`imds:${request.url.searchParams.get("resource")}`)));
+async function startImds(
+  probeAnswer: () => Answer = () => ({ status: 400, body: { error: "invalid_request" } }),
+): Promise<TokenServer> {
+  return startTokenServer((request) =>
+    isProbe(request) ? probeAnswer() : tokenAnswer(`imds:${request.url.searchParams.get("resource")}`),
+  );
 }
 
 /** A credential that a developer would have after the chain: it counts its calls. */
@@ -28,7 +38,12 @@ function developerCredential(): TokenCredential & { calls: number } {
 }
 
 /** A TCP server that accepts and never answers; `connected` resolves on its first connection. */
-async function startSilentServer(): Promise<{ origin: string; connections: () => number; connected: Promise<void>; close: () => Promise<void> }> {
+async function startSilentServer(): Promise<{
+  origin: string;
+  connections: () => number;
+  connected: Promise<void>;
+  close: () => Promise<void>;
+}> {
   const sockets: net.Socket[] = [];
   let onConnection!: () => void;
   const connected = new Promise<void>((resolve) => (onConnection = resolve));
@@ -76,8 +91,12 @@ describe("ManagedIdentityChainCredential", () => {
       expect((await credential.getToken(SCOPE)).token).toBe("imds:https://vault.azure.net");
       env["MSI_ENDPOINT"] = "http://127.0.0.1:1/msi";
       env["MSI_SECRET"] = "s";
-      expect((await credential.getToken("https://storage.azure.com/.default")).token).toBe("imds:https://storage.azure.com");
-      expect((await credential.getToken("https://management.azure.com/.default")).token).toBe("imds:https://management.azure.com");
+      expect((await credential.getToken("https://storage.azure.com/.default")).token).toBe(
+        "imds:https://storage.azure.com",
+      );
+      expect((await credential.getToken("https://management.azure.com/.default")).token).toBe(
+        "imds:https://management.azure.com",
+      );
 
       expect(imds.requests.filter(isProbe)).toHaveLength(1);
       expect(imds.requests.filter((r) => !isProbe(r))).toHaveLength(3);
@@ -85,9 +104,14 @@ describe("ManagedIdentityChainCredential", () => {
 
     it("shares one detection between concurrent first calls", async () => {
       const imds = await track(startImds());
-      const credential = new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin }, arcAgentPath: NO_AGENT });
+      const credential = new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+        arcAgentPath: NO_AGENT,
+      });
 
-      const tokens = await Promise.all(Array.from({ length: 20 }, (_, i) => credential.getToken(`https://r${i}.example/.default`)));
+      const tokens = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => credential.getToken(`https://r${i}.example/.default`)),
+      );
 
       expect(tokens).toHaveLength(20);
       expect(imds.requests.filter(isProbe)).toHaveLength(1);
@@ -95,7 +119,11 @@ describe("ManagedIdentityChainCredential", () => {
 
     it("passes a user-assigned identity to IMDS", async () => {
       const imds = await track(startImds());
-      await new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin }, arcAgentPath: NO_AGENT, objectId: "oid-1" }).getToken(SCOPE);
+      await new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+        arcAgentPath: NO_AGENT,
+        objectId: "oid-1",
+      }).getToken(SCOPE);
       expect(imds.requests.find((r) => !isProbe(r))!.url.searchParams.get("object_id")).toBe("oid-1");
     });
   });
@@ -103,13 +131,18 @@ describe("ManagedIdentityChainCredential", () => {
   describe("when no managed identity answers", () => {
     it("is unavailable at once on a refused port, saying what it checked", async () => {
       const origin = await refusedOrigin();
-      const credential = new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin }, arcAgentPath: NO_AGENT });
+      const credential = new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin },
+        arcAgentPath: NO_AGENT,
+      });
 
       const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(CredentialUnavailableError);
       expect((error as Error).name).toBe("CredentialUnavailableError");
-      expect((error as Error).message).toMatch(/No managed identity found\. Checked: Service Fabric .*; IMDS \(nothing answers .*ECONNREFUSED/);
+      expect((error as Error).message).toMatch(
+        /No managed identity found\. Checked: Service Fabric .*; IMDS \(nothing answers .*ECONNREFUSED/,
+      );
     });
 
     it("is unavailable when the probe times out on a server that never answers", async () => {
@@ -141,7 +174,10 @@ describe("ManagedIdentityChainCredential", () => {
       vi.useFakeTimers({ toFake: ["Date"] });
       let answer: Answer = DOCKER_403;
       const imds = await track(startImds(() => answer));
-      const credential = new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin }, arcAgentPath: NO_AGENT });
+      const credential = new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+        arcAgentPath: NO_AGENT,
+      });
 
       await expect(credential.getToken(SCOPE)).rejects.toThrow(/Docker Desktop.*Not probed again for 5 s/);
       await expect(credential.getToken(SCOPE)).rejects.toBeInstanceOf(CredentialUnavailableError);
@@ -164,7 +200,10 @@ describe("ManagedIdentityChainCredential", () => {
       const origin = await refusedOrigin();
       const developer = developerCredential();
       const chain = new ChainedTokenCredential(
-        new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin }, arcAgentPath: NO_AGENT }),
+        new ManagedIdentityChainCredential({
+          env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin },
+          arcAgentPath: NO_AGENT,
+        }),
         developer,
       );
 
@@ -178,7 +217,11 @@ describe("ManagedIdentityChainCredential", () => {
       const appService = await track(startTokenServer(() => tokenAnswer("app-service-token")));
       const imds = await track(startImds());
       const credential = new ManagedIdentityChainCredential({
-        env: { IDENTITY_ENDPOINT: `${appService.origin}/msi/token`, IDENTITY_HEADER: "h", AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+        env: {
+          IDENTITY_ENDPOINT: `${appService.origin}/msi/token`,
+          IDENTITY_HEADER: "h",
+          AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin,
+        },
         arcAgentPath: NO_AGENT,
         clientId: "my-client",
       });
@@ -196,10 +239,18 @@ describe("ManagedIdentityChainCredential", () => {
       try {
         writeFileSync(`${dir}/token`, "federated");
         const entra = await track(
-          startTokenServer(() => ({ status: 200, body: { token_type: "Bearer", expires_in: 3600, access_token: "entra-token" } })),
+          startTokenServer(() => ({
+            status: 200,
+            body: { token_type: "Bearer", expires_in: 3600, access_token: "entra-token" },
+          })),
         );
         const credential = new ManagedIdentityChainCredential({
-          env: { AZURE_FEDERATED_TOKEN_FILE: `${dir}/token`, AZURE_CLIENT_ID: "env-client", AZURE_TENANT_ID: "t", AZURE_AUTHORITY_HOST: entra.origin },
+          env: {
+            AZURE_FEDERATED_TOKEN_FILE: `${dir}/token`,
+            AZURE_CLIENT_ID: "env-client",
+            AZURE_TENANT_ID: "t",
+            AZURE_AUTHORITY_HOST: entra.origin,
+          },
           arcAgentPath: NO_AGENT,
           clientId: "option-client",
         });
@@ -212,27 +263,54 @@ describe("ManagedIdentityChainCredential", () => {
     });
 
     it.each([
-      ["Cloud Shell", { MSI_ENDPOINT: "MSI" }, { clientId: "c" }, /Cloud Shell .*cannot use the user-assigned identity with clientId c: Cloud Shell gives tokens for the signed-in user only/],
-      ["Azure ML", { MSI_ENDPOINT: "MSI", MSI_SECRET: "s" }, { resourceId: "/r" }, /Azure ML .*cannot use the user-assigned identity with resourceId \/r: .*client id only/],
-      ["Service Fabric", { IDENTITY_ENDPOINT: "https://127.0.0.1:1/t", IDENTITY_HEADER: "h", IDENTITY_SERVER_THUMBPRINT: "AB".repeat(20) }, { objectId: "o" }, /Service Fabric .*cannot use .*application manifest/],
-    ])("refuses, sending nothing, a user-assigned identity that %s cannot take", async (_name, variables, identity, message) => {
-      const host = await track(startTokenServer(() => tokenAnswer()));
-      const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, v === "MSI" ? `${host.origin}/msi` : v]));
-      const credential = new ManagedIdentityChainCredential({ env, arcAgentPath: NO_AGENT, ...identity });
+      [
+        "Cloud Shell",
+        { MSI_ENDPOINT: "MSI" },
+        { clientId: "c" },
+        /Cloud Shell .*cannot use the user-assigned identity with clientId c: Cloud Shell gives tokens for the signed-in user only/,
+      ],
+      [
+        "Azure ML",
+        { MSI_ENDPOINT: "MSI", MSI_SECRET: "s" },
+        { resourceId: "/r" },
+        /Azure ML .*cannot use the user-assigned identity with resourceId \/r: .*client id only/,
+      ],
+      [
+        "Service Fabric",
+        {
+          IDENTITY_ENDPOINT: "https://127.0.0.1:1/t",
+          IDENTITY_HEADER: "h",
+          IDENTITY_SERVER_THUMBPRINT: "AB".repeat(20),
+        },
+        { objectId: "o" },
+        /Service Fabric .*cannot use .*application manifest/,
+      ],
+    ])(
+      "refuses, sending nothing, a user-assigned identity that %s cannot take",
+      async (_name, variables, identity, message) => {
+        const host = await track(startTokenServer(() => tokenAnswer()));
+        const env = Object.fromEntries(
+          Object.entries(variables).map(([k, v]) => [k, v === "MSI" ? `${host.origin}/msi` : v]),
+        );
+        const credential = new ManagedIdentityChainCredential({ env, arcAgentPath: NO_AGENT, ...identity });
 
-      const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
+        const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
 
-      expect(error).toBeInstanceOf(CredentialUnavailableError);
-      expect((error as Error).message).toMatch(message);
-      expect((error as Error).message).toContain("Nothing was sent.");
-      expect(host.requests).toHaveLength(0);
-    });
+        expect(error).toBeInstanceOf(CredentialUnavailableError);
+        expect((error as Error).message).toMatch(message);
+        expect((error as Error).message).toContain("Nothing was sent.");
+        expect(host.requests).toHaveLength(0);
+      },
+    );
 
     it("stops a ChainedTokenCredential with an AuthenticationError when the source found fails", async () => {
       const appService = await track(startTokenServer(() => ({ status: 401, body: { message: "bad header" } })));
       const developer = developerCredential();
       const chain = new ChainedTokenCredential(
-        new ManagedIdentityChainCredential({ env: { IDENTITY_ENDPOINT: appService.origin, IDENTITY_HEADER: "h" }, arcAgentPath: NO_AGENT }),
+        new ManagedIdentityChainCredential({
+          env: { IDENTITY_ENDPOINT: appService.origin, IDENTITY_HEADER: "h" },
+          arcAgentPath: NO_AGENT,
+        }),
         developer,
       );
 
@@ -242,12 +320,18 @@ describe("ManagedIdentityChainCredential", () => {
 
     it("fails with an AuthenticationError when the environment names a source but misconfigures it", async () => {
       const credential = new ManagedIdentityChainCredential({
-        env: { IDENTITY_ENDPOINT: "http://127.0.0.1:1/t", IDENTITY_HEADER: "h", IDENTITY_SERVER_THUMBPRINT: "AB".repeat(20) },
+        env: {
+          IDENTITY_ENDPOINT: "http://127.0.0.1:1/t",
+          IDENTITY_HEADER: "h",
+          IDENTITY_SERVER_THUMBPRINT: "AB".repeat(20),
+        },
         arcAgentPath: NO_AGENT,
       });
       const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
-      expect((error as Error).message).toMatch(/Service Fabric .*misconfigured: IDENTITY_ENDPOINT must be an https URL/);
+      expect((error as Error).message).toMatch(
+        /Service Fabric .*misconfigured: IDENTITY_ENDPOINT must be an https URL/,
+      );
     });
   });
 
@@ -259,7 +343,10 @@ describe("ManagedIdentityChainCredential", () => {
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
     const silent = await startSilentServer();
     try {
-      const credential = new ManagedIdentityChainCredential({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: silent.origin }, arcAgentPath: NO_AGENT });
+      const credential = new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: silent.origin },
+        arcAgentPath: NO_AGENT,
+      });
       const controller = new AbortController();
       const aborted = credential.getToken(SCOPE, { abortSignal: controller.signal }).catch((e: unknown) => e);
       const patient = credential.getToken(SCOPE).catch((e: unknown) => e);

@@ -40,7 +40,10 @@ describe("doctor on an emulated Azure Arc host", () => {
   beforeAll(async () => {
     // The agent is reached through a forwarder that keeps the tokens, to look for them in the output.
     recorder = await startTokenRecorder(new URL(emulator.endpoints.arc!).origin);
-    env = cliEnv(closed, { IDENTITY_ENDPOINT: `${recorder.origin}/metadata/identity/oauth2/token`, IMDS_ENDPOINT: recorder.origin });
+    env = cliEnv(closed, {
+      IDENTITY_ENDPOINT: `${recorder.origin}/metadata/identity/oauth2/token`,
+      IMDS_ENDPOINT: recorder.origin,
+    });
   });
   afterAll(() => recorder.close());
 
@@ -82,8 +85,16 @@ describe("doctor on an emulated Azure Arc host", () => {
     expect(report.detection.source).toBe("arc");
     expect(report.outcome).toBe("token");
     expect(report.exitCode).toBe(0);
-    expect(report.endpoints[0]).toMatchObject({ source: "arc", why: "the source in use", tcp: { ok: true }, http: { ok: true, status: 400 } });
-    expect(report.endpoints.find((e) => e.source === "imds")).toMatchObject({ tcp: { ok: false }, probe: { ok: false } });
+    expect(report.endpoints[0]).toMatchObject({
+      source: "arc",
+      why: "the source in use",
+      tcp: { ok: true },
+      http: { ok: true, status: 400 },
+    });
+    expect(report.endpoints.find((e) => e.source === "imds")).toMatchObject({
+      tcp: { ok: false },
+      probe: { ok: false },
+    });
     expect(report.arcTokenFolder).toMatchObject({ path: emulator.tokenFolder, ok: true });
     expect(report.token?.claims).toMatchObject({
       appid: emulator.identities.systemAssigned!.clientId,
@@ -112,8 +123,12 @@ describe("doctor on an emulated Azure Arc host", () => {
     const root = process.getuid?.() === 0;
     const denied = path.join(otherFolder, "denied");
     if (!root) await fs.mkdir(denied, { mode: 0o000 });
-    const args = root ? [String(NOBODY), "--json", "--token-folder", emulator.tokenFolder!] : ["-", "--json", "--token-folder", denied];
-    const run = await finished(startCli(args, env, DOCTOR_AS_USER)).finally(() => (root ? undefined : fs.chmod(denied, 0o700)));
+    const args = root
+      ? [String(NOBODY), "--json", "--token-folder", emulator.tokenFolder!]
+      : ["-", "--json", "--token-folder", denied];
+    const run = await finished(startCli(args, env, DOCTOR_AS_USER)).finally(() =>
+      root ? undefined : fs.chmod(denied, 0o700),
+    );
     expect(run.code).toBe(1);
     const report = reportOf(run.stdout);
     expect(report.token?.ok).toBe(false);
@@ -179,7 +194,10 @@ describe("doctor on a host with nothing", () => {
     expect(flat(human.stdout)).toContain("HTTP_PROXY is set and NO_PROXY does not list 127.0.0.1");
     expect(human.stdout).not.toContain("s3cret-pw");
 
-    const exempt = await runCli(["doctor", "--json"], cliEnv(closed, { HTTP_PROXY: proxy, NO_PROXY: "localhost,127.0.0.1" }));
+    const exempt = await runCli(
+      ["doctor", "--json"],
+      cliEnv(closed, { HTTP_PROXY: proxy, NO_PROXY: "localhost,127.0.0.1" }),
+    );
     expect(ids(reportOf(exempt.stdout))).not.toContain("imds-proxy");
   });
 });
@@ -193,7 +211,11 @@ describe("doctor on other emulated hosts", () => {
     expect(run.stdout).toMatch(/IDENTITY_HEADER +set \(value hidden\)/);
     expect(run.stdout).not.toContain(header);
     const json = await runCli(["doctor", "--json"], cliEnv(closed, emulator.env.appservice));
-    expect(reportOf(json.stdout).environment.find((v) => v.name === "IDENTITY_HEADER")).toEqual({ name: "IDENTITY_HEADER", set: true, secret: true });
+    expect(reportOf(json.stdout).environment.find((v) => v.name === "IDENTITY_HEADER")).toEqual({
+      name: "IDENTITY_HEADER",
+      set: true,
+      secret: true,
+    });
     expect(json.stdout).not.toContain(header);
   });
 
@@ -203,9 +225,13 @@ describe("doctor on other emulated hosts", () => {
       const run = await runCli(["doctor"], cliEnv(Number(new URL(bare.endpoints.imds!).port)));
       expect(run.code).toBe(1);
       expect(run.stdout).toContain("IMDS (imds)");
-      expect(flat(run.stdout)).toContain("IMDS answered 400: no managed identity, or not the one asked for, is assigned to this VM.");
+      expect(flat(run.stdout)).toContain(
+        "IMDS answered 400: no managed identity, or not the one asked for, is assigned to this VM.",
+      );
       expect(flat(run.stdout)).toContain("az vm identity assign");
-      const report = reportOf((await runCli(["doctor", "--json"], cliEnv(Number(new URL(bare.endpoints.imds!).port)))).stdout);
+      const report = reportOf(
+        (await runCli(["doctor", "--json"], cliEnv(Number(new URL(bare.endpoints.imds!).port)))).stdout,
+      );
       expect(report.outcome).toBe("token-failed");
       expect(ids(report)).toEqual(["imds-identity-not-assigned"]);
     } finally {

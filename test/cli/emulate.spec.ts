@@ -13,7 +13,8 @@ import { claimsOf, cliEnv, closedPort, finished, runCli, startCli } from "./help
 const SCOPE = "https://vault.azure.net/.default";
 const running: ChildProcess[] = [];
 afterEach(() => {
-  for (const child of running.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  for (const child of running.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
 });
 
 /** Starts `emulate`, and resolves with its process, its output so far and how it ends, once its settings are printed. */
@@ -38,7 +39,9 @@ async function startEmulate(args: string[], until: (stdout: string) => boolean) 
 
 describe("emulate", () => {
   it("--fail 500,200: a credential sees the 500, retries, gets the token; SIGTERM stops it with exit code 0", async () => {
-    const emulate = await startEmulate(["--sources", "imds", "--fail", "500,200", "--json"], (out) => out.includes("\n"));
+    const emulate = await startEmulate(["--sources", "imds", "--fail", "500,200", "--json"], (out) =>
+      out.includes("\n"),
+    );
     const settings = JSON.parse(emulate.output().stdout.split("\n")[0]!) as {
       endpoints: { imds: string; arc?: string };
       env: { imds: Record<string, string> };
@@ -46,7 +49,10 @@ describe("emulate", () => {
     expect(settings.endpoints.arc).toBeUndefined();
     expect(settings.env.imds["AZURE_POD_IDENTITY_AUTHORITY_HOST"]).toBe(new URL(settings.endpoints.imds).origin);
 
-    const credential = new ImdsCredential({ endpoint: settings.endpoints.imds, retryOptions: { retryDelayInMs: 10, maxRetryDelayInMs: 50 } });
+    const credential = new ImdsCredential({
+      endpoint: settings.endpoints.imds,
+      retryOptions: { retryDelayInMs: 10, maxRetryDelayInMs: 50 },
+    });
     const token = await credential.getToken(SCOPE);
     expect(claimsOf(token.token)["aud"]).toBe("https://vault.azure.net");
 
@@ -65,10 +71,20 @@ describe("emulate", () => {
     const { stdout } = emulate.output();
     const variable = (name: string): string => new RegExp(`export ${name}='([^']+)'`).exec(stdout)![1]!;
     const folder = /--token-folder '([^']+)'/.exec(stdout)![1]!;
-    for (const text of ["IMDS", "Azure Arc", "Cloud Shell", "App Service", "Key Vault", "export MSI_ENDPOINT=", "export IDENTITY_HEADER="]) {
+    for (const text of [
+      "IMDS",
+      "Azure Arc",
+      "Cloud Shell",
+      "App Service",
+      "Key Vault",
+      "export MSI_ENDPOINT=",
+      "export IDENTITY_HEADER=",
+    ]) {
       expect(stdout).toContain(text);
     }
-    const token = await new ArcCredential({ endpoint: variable("IDENTITY_ENDPOINT"), tokenFolder: folder }).getToken(SCOPE);
+    const token = await new ArcCredential({ endpoint: variable("IDENTITY_ENDPOINT"), tokenFolder: folder }).getToken(
+      SCOPE,
+    );
     expect(claimsOf(token.token)["aud"]).toBe("https://vault.azure.net");
     expect(variable("AZURE_POD_IDENTITY_AUTHORITY_HOST")).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(existsSync(folder)).toBe(true);
@@ -80,7 +96,10 @@ describe("emulate", () => {
   });
 
   it("--retry-after and --throttle-after reach the wire", async () => {
-    const emulate = await startEmulate(["--sources", "imds", "--throttle-after", "1", "--retry-after", "7", "--json"], (out) => out.includes("\n"));
+    const emulate = await startEmulate(
+      ["--sources", "imds", "--throttle-after", "1", "--retry-after", "7", "--json"],
+      (out) => out.includes("\n"),
+    );
     const { endpoints } = JSON.parse(emulate.output().stdout.split("\n")[0]!) as { endpoints: { imds: string } };
     const get = (): Promise<{ status: number; retryAfter: string | undefined }> =>
       new Promise((resolve, reject) => {
@@ -103,7 +122,10 @@ describe("emulate", () => {
     await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
     try {
       const { port } = taken.address() as AddressInfo;
-      const run = await runCli(["emulate", "--sources", "imds", "--port-base", String(port)], cliEnv(await closedPort()));
+      const run = await runCli(
+        ["emulate", "--sources", "imds", "--port-base", String(port)],
+        cliEnv(await closedPort()),
+      );
       expect(run.code).toBe(1);
       expect(run.stderr).toContain("the emulator could not start");
       expect(run.stderr).toContain("EADDRINUSE");
@@ -122,14 +144,21 @@ describe("emulate", () => {
 describe("emulate's options", () => {
   it("map to the emulator's", () => {
     const parsed = emulatorOptionsFrom([
-      "--sources", "imds,arc",
-      "--fail", "410,hang,200",
-      "--retry-after", "3",
-      "--latency", "50",
+      "--sources",
+      "imds,arc",
+      "--fail",
+      "410,hang,200",
+      "--retry-after",
+      "3",
+      "--latency",
+      "50",
       "--hang",
-      "--throttle-after", "4",
-      "--port-base", "40000",
-      "--token-folder", "/tmp/x",
+      "--throttle-after",
+      "4",
+      "--port-base",
+      "40000",
+      "--token-folder",
+      "/tmp/x",
       "--json",
     ]);
     expect(parsed).toEqual({

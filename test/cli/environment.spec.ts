@@ -11,10 +11,22 @@ describe("environmentReport", () => {
       AZURE_CLIENT_ID: "client-1",
       IMDS_ENDPOINT: "  ",
     });
-    expect(report.find((v) => v.name === "IDENTITY_ENDPOINT")).toEqual({ name: "IDENTITY_ENDPOINT", set: true, value: "http://127.0.0.1:41000/msi/token" });
-    expect(report.find((v) => v.name === "IDENTITY_HEADER")).toEqual({ name: "IDENTITY_HEADER", set: true, secret: true });
+    expect(report.find((v) => v.name === "IDENTITY_ENDPOINT")).toEqual({
+      name: "IDENTITY_ENDPOINT",
+      set: true,
+      value: "http://127.0.0.1:41000/msi/token",
+    });
+    expect(report.find((v) => v.name === "IDENTITY_HEADER")).toEqual({
+      name: "IDENTITY_HEADER",
+      set: true,
+      secret: true,
+    });
     expect(report.find((v) => v.name === "MSI_SECRET")).toEqual({ name: "MSI_SECRET", set: true, secret: true });
-    expect(report.find((v) => v.name === "AZURE_CLIENT_ID")).toEqual({ name: "AZURE_CLIENT_ID", set: true, value: "client-1" });
+    expect(report.find((v) => v.name === "AZURE_CLIENT_ID")).toEqual({
+      name: "AZURE_CLIENT_ID",
+      set: true,
+      value: "client-1",
+    });
     expect(report.find((v) => v.name === "IMDS_ENDPOINT")).toEqual({ name: "IMDS_ENDPOINT", set: false, empty: true });
     expect(report.find((v) => v.name === "MSI_ENDPOINT")).toEqual({ name: "MSI_ENDPOINT", set: false });
     expect(JSON.stringify(report)).not.toMatch(/header-secret|msi-secret/);
@@ -31,7 +43,10 @@ describe("environmentReport", () => {
 describe("proxy settings", () => {
   it("finds the proxy a plain http request would use, in either case", () => {
     expect(proxyForHttp({ https_proxy: "http://p:1" })).toEqual({ name: "https_proxy", value: "http://p:1" });
-    expect(proxyForHttp({ HTTP_PROXY: "http://a:1", HTTPS_PROXY: "http://b:1" })).toEqual({ name: "HTTP_PROXY", value: "http://a:1" });
+    expect(proxyForHttp({ HTTP_PROXY: "http://a:1", HTTPS_PROXY: "http://b:1" })).toEqual({
+      name: "HTTP_PROXY",
+      value: "http://a:1",
+    });
     expect(proxyForHttp({ HTTP_PROXY: "" })).toBeUndefined();
   });
 

@@ -20,8 +20,19 @@ function input(overrides: Partial<DiagnosisInput["report"]> = {}, env: NodeJS.Pr
   };
 }
 
-function failedToken(source: ManagedIdentitySourceName, name: string, message: string, statusCode?: number): TokenAttemptReport {
-  return { source, scope: "https://management.azure.com/.default", ok: false, ms: 5, error: { name, message, statusCode } };
+function failedToken(
+  source: ManagedIdentitySourceName,
+  name: string,
+  message: string,
+  statusCode?: number,
+): TokenAttemptReport {
+  return {
+    source,
+    scope: "https://management.azure.com/.default",
+    ok: false,
+    ms: 5,
+    error: { name, message, statusCode },
+  };
 }
 
 const idsFor = (token: TokenAttemptReport, env: NodeJS.ProcessEnv = {}): string[] =>
@@ -29,38 +40,112 @@ const idsFor = (token: TokenAttemptReport, env: NodeJS.ProcessEnv = {}): string[
 
 describe("diagnose: a failed token", () => {
   it.each([
-    [failedToken("arc", "AuthenticationError", "Azure Arc: refused to read the challenge file 'x.key': permission denied; add the user…"), "arc-permission"],
-    [failedToken("arc", "AuthenticationError", "Azure Arc: refused to read the challenge file '/a/x.key': it is not inside the agent's token folder '/b'."), "arc-file-outside-folder"],
-    [failedToken("arc", "AuthenticationError", "Azure Arc: refused to read the challenge file 'x.key': the agent's token folder '/v' cannot be opened (ENOENT)."), "arc-folder-missing"],
-    [failedToken("arc", "AuthenticationError", "Azure Arc: asked for clientId c but the token's appid claim is d; the agent may be too old…", 200), "arc-identity-mismatch"],
-    [failedToken("arc", "CredentialUnavailableError", "Azure Arc: nothing answers at http://127.0.0.1:40342/… (ECONNREFUSED), so…"), "endpoint-not-listening"],
-    [failedToken("imds", "CredentialUnavailableError", `IMDS: ${IMDS_URL} answered 400: invalid_request: Identity not found. No usable managed identity here.`), "imds-identity-not-assigned"],
-    [failedToken("imds", "CredentialUnavailableError", `IMDS: ${IMDS_URL} answered 403: 'A socket operation was attempted to an unreachable network'.`), "docker-desktop"],
-    [failedToken("imds", "AuthenticationError", "IMDS: no token from … within the caller's timeout of 10000 ms."), "endpoint-slow"],
-    [failedToken("appservice", "AuthenticationError", "App Service: http://127.0.0.1:8081/msi/token answered 401.", 401), "denied"],
+    [
+      failedToken(
+        "arc",
+        "AuthenticationError",
+        "Azure Arc: refused to read the challenge file 'x.key': permission denied; add the user…",
+      ),
+      "arc-permission",
+    ],
+    [
+      failedToken(
+        "arc",
+        "AuthenticationError",
+        "Azure Arc: refused to read the challenge file '/a/x.key': it is not inside the agent's token folder '/b'.",
+      ),
+      "arc-file-outside-folder",
+    ],
+    [
+      failedToken(
+        "arc",
+        "AuthenticationError",
+        "Azure Arc: refused to read the challenge file 'x.key': the agent's token folder '/v' cannot be opened (ENOENT).",
+      ),
+      "arc-folder-missing",
+    ],
+    [
+      failedToken(
+        "arc",
+        "AuthenticationError",
+        "Azure Arc: asked for clientId c but the token's appid claim is d; the agent may be too old…",
+        200,
+      ),
+      "arc-identity-mismatch",
+    ],
+    [
+      failedToken(
+        "arc",
+        "CredentialUnavailableError",
+        "Azure Arc: nothing answers at http://127.0.0.1:40342/… (ECONNREFUSED), so…",
+      ),
+      "endpoint-not-listening",
+    ],
+    [
+      failedToken(
+        "imds",
+        "CredentialUnavailableError",
+        `IMDS: ${IMDS_URL} answered 400: invalid_request: Identity not found. No usable managed identity here.`,
+      ),
+      "imds-identity-not-assigned",
+    ],
+    [
+      failedToken(
+        "imds",
+        "CredentialUnavailableError",
+        `IMDS: ${IMDS_URL} answered 403: 'A socket operation was attempted to an unreachable network'.`,
+      ),
+      "docker-desktop",
+    ],
+    [
+      failedToken("imds", "AuthenticationError", "IMDS: no token from … within the caller's timeout of 10000 ms."),
+      "endpoint-slow",
+    ],
+    [
+      failedToken(
+        "appservice",
+        "AuthenticationError",
+        "App Service: http://127.0.0.1:8081/msi/token answered 401.",
+        401,
+      ),
+      "denied",
+    ],
     [failedToken("appservice", "AuthenticationError", "App Service: … answered 400.", 400), "identity-not-available"],
     [failedToken("imds", "AuthenticationError", "IMDS: … answered 429.", 429), "throttled"],
     [failedToken("cloudshell", "AuthenticationError", "Cloud Shell: … answered 503.", 503), "endpoint-failing"],
-    [failedToken("cloudshell", "TypeError", "Cloud Shell cannot use the user-assigned identity with clientId x: …"), "options-do-not-fit"],
+    [
+      failedToken("cloudshell", "TypeError", "Cloud Shell cannot use the user-assigned identity with clientId x: …"),
+      "options-do-not-fit",
+    ],
     [failedToken("azureml", "AuthenticationError", "Azure ML: the response is not a token."), "token-failed"],
   ])("%# → %s", (token, id) => {
     expect(idsFor(token)[0]).toBe(id);
   });
 
   it("App Service's 401 is a stale IDENTITY_HEADER; the fix is a restart", () => {
-    const [finding] = diagnose(input({ detection: { source: "appservice", reason: "", ms: 1 }, token: failedToken("appservice", "AuthenticationError", "denied", 403) }));
+    const [finding] = diagnose(
+      input({
+        detection: { source: "appservice", reason: "", ms: 1 },
+        token: failedToken("appservice", "AuthenticationError", "denied", 403),
+      }),
+    );
     expect(finding?.cause).toContain("IDENTITY_HEADER");
     expect(finding?.fix).toContain("Restart the app");
   });
 
   it("the himds fix names the Windows group on Windows", () => {
     const token = failedToken("arc", "AuthenticationError", "…: permission denied; …");
-    const [finding] = diagnose({ ...input({ detection: { source: "arc", reason: "", ms: 1 }, token }), platform: "win32" });
+    const [finding] = diagnose({
+      ...input({ detection: { source: "arc", reason: "", ms: 1 }, token }),
+      platform: "win32",
+    });
     expect(finding?.fix).toContain("Hybrid agent extension applications");
   });
 
   it("a generic failure keeps the credential's message as the cause and the source's advice as the fix", () => {
-    const [finding] = diagnose(input({ detection: { source: "azureml", reason: "", ms: 1 }, token: failedToken("azureml", "Error", "odd") }));
+    const [finding] = diagnose(
+      input({ detection: { source: "azureml", reason: "", ms: 1 }, token: failedToken("azureml", "Error", "odd") }),
+    );
     expect(finding).toMatchObject({ id: "token-failed", cause: "odd" });
     expect(finding?.fix).toContain("compute instance");
   });
@@ -79,12 +164,19 @@ describe("diagnose: the machine", () => {
   });
 
   it("a missing token folder", () => {
-    const findings = diagnose(input({ detection: { source: "arc", reason: "", ms: 1 }, arcTokenFolder: { path: "/v", ok: false, detail: "ENOENT" } }));
+    const findings = diagnose(
+      input({
+        detection: { source: "arc", reason: "", ms: 1 },
+        arcTokenFolder: { path: "/v", ok: false, detail: "ENOENT" },
+      }),
+    );
     expect(findings.map((f) => f.id)).toEqual(["arc-folder-missing"]);
   });
 
   it("variables of a source set only in part", () => {
-    const findings = diagnose(input({ detection: { source: "none", reason: "", ms: 1 } }, { IDENTITY_ENDPOINT: "http://127.0.0.1:1/x" }));
+    const findings = diagnose(
+      input({ detection: { source: "none", reason: "", ms: 1 } }, { IDENTITY_ENDPOINT: "http://127.0.0.1:1/x" }),
+    );
     const partial = findings.find((f) => f.id === "partly-configured");
     expect(partial?.summary).toContain("IDENTITY_ENDPOINT set");
     expect(partial?.cause).toContain("App Service also needs IDENTITY_HEADER");
@@ -102,7 +194,15 @@ describe("diagnose: the machine", () => {
   });
 
   it("an endpoint variable that is not a URL", () => {
-    const findings = diagnose(input({ detection: { source: "arc", reason: "Azure Arc: …, but its endpoint is unusable: IDENTITY_ENDPOINT is not a URL: 'x'.", ms: 1 } }));
+    const findings = diagnose(
+      input({
+        detection: {
+          source: "arc",
+          reason: "Azure Arc: …, but its endpoint is unusable: IDENTITY_ENDPOINT is not a URL: 'x'.",
+          ms: 1,
+        },
+      }),
+    );
     expect(findings.map((f) => f.id)).toEqual(["endpoint-unusable"]);
   });
 

@@ -47,7 +47,10 @@ describe("token, against each emulated source", () => {
   });
 
   it("arc with --json: token, expiresOn as ISO, tokenType, source; the machine's own identity", async () => {
-    const run = await runCli(["token", "--source", "arc", "--resource", VAULT, "--token-folder", emulator.tokenFolder!, "--json"], envFor("arc"));
+    const run = await runCli(
+      ["token", "--source", "arc", "--resource", VAULT, "--token-folder", emulator.tokenFolder!, "--json"],
+      envFor("arc"),
+    );
     expect(run.code).toBe(0);
     const output = JSON.parse(run.stdout) as Record<string, string>;
     expect(output).toMatchObject({ tokenType: "Bearer", source: "arc", scope: VAULT });
@@ -57,7 +60,10 @@ describe("token, against each emulated source", () => {
   });
 
   it("auto: detects Azure Arc from IDENTITY_ENDPOINT and IMDS_ENDPOINT", async () => {
-    const run = await runCli(["token", "--resource", VAULT, "--token-folder", emulator.tokenFolder!, "--json"], envFor("arc"));
+    const run = await runCli(
+      ["token", "--resource", VAULT, "--token-folder", emulator.tokenFolder!, "--json"],
+      envFor("arc"),
+    );
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ source: "arc" });
   });
@@ -69,14 +75,20 @@ describe("token, against each emulated source", () => {
   });
 
   it("--endpoint takes the place of the environment", async () => {
-    const run = await runCli(["token", "--source", "imds", "--endpoint", emulator.endpoints.imds!, "--resource", VAULT], cliEnv(closed));
+    const run = await runCli(
+      ["token", "--source", "imds", "--endpoint", emulator.endpoints.imds!, "--resource", VAULT],
+      cliEnv(closed),
+    );
     expect(run.code).toBe(0);
     expect(claimsOf(run.stdout.trim())["aud"]).toBe(VAULT);
   });
 
   it("--client-id asks for the user-assigned identity", async () => {
     const identity = emulator.identities.userAssigned[0]!;
-    const run = await runCli(["token", "--source", "imds", "--resource", VAULT, "--client-id", identity.clientId], envFor("imds"));
+    const run = await runCli(
+      ["token", "--source", "imds", "--resource", VAULT, "--client-id", identity.clientId],
+      envFor("imds"),
+    );
     expect(run.code).toBe(0);
     expect(claimsOf(run.stdout.trim())).toMatchObject({ appid: identity.clientId, oid: identity.objectId });
   });
@@ -84,7 +96,17 @@ describe("token, against each emulated source", () => {
   it("--resource-id asks for the user-assigned identity on Arc too", async () => {
     const identity = emulator.identities.userAssigned[0]!;
     const run = await runCli(
-      ["token", "--source", "arc", "--resource", VAULT, "--resource-id", identity.resourceId, "--token-folder", emulator.tokenFolder!],
+      [
+        "token",
+        "--source",
+        "arc",
+        "--resource",
+        VAULT,
+        "--resource-id",
+        identity.resourceId,
+        "--token-folder",
+        emulator.tokenFolder!,
+      ],
       envFor("arc"),
     );
     expect(run.code).toBe(0);
@@ -149,7 +171,8 @@ describe("help", () => {
   it("--help lists the commands and the exit codes", async () => {
     const run = await runCli(["--help"], cliEnv(closed));
     expect(run.code).toBe(0);
-    for (const text of ["token", "doctor", "emulate", "Exit codes:", "3  doctor found no managed identity"]) expect(run.stdout).toContain(text);
+    for (const text of ["token", "doctor", "emulate", "Exit codes:", "3  doctor found no managed identity"])
+      expect(run.stdout).toContain(text);
   });
 
   it("no command: the help, as a usage error", async () => {
@@ -159,9 +182,18 @@ describe("help", () => {
   });
 
   it.each([
-    [["token", "--help"], ["--scope S", "--source S", "--token-folder DIR", "Exit codes:"]],
-    [["help", "doctor"], ["--probe-timeout MS", "--json", "Exit codes:"]],
-    [["emulate", "-h"], ["--fail LIST", "--retry-after S", "--port-base N", "SIGTERM", "Exit codes:"]],
+    [
+      ["token", "--help"],
+      ["--scope S", "--source S", "--token-folder DIR", "Exit codes:"],
+    ],
+    [
+      ["help", "doctor"],
+      ["--probe-timeout MS", "--json", "Exit codes:"],
+    ],
+    [
+      ["emulate", "-h"],
+      ["--fail LIST", "--retry-after S", "--port-base N", "SIGTERM", "Exit codes:"],
+    ],
   ])("%j", async (args, texts) => {
     const run = await runCli(args, cliEnv(closed));
     expect(run.code).toBe(0);

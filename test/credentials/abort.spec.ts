@@ -104,7 +104,9 @@ describe("abort and timeout", () => {
     server = await startGatedServer();
     const error = await failure(credential().getToken(SCOPE, { requestOptions: { timeout: 100 } }));
     expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error.message).toMatch(/IMDS: no token from http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token within the caller's timeout of 100 ms/);
+    expect(error.message).toMatch(
+      /IMDS: no token from http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token within the caller's timeout of 100 ms/,
+    );
     await vi.waitFor(() => expect(server.closedUnanswered).toBe(1));
   });
 

@@ -65,7 +65,12 @@ describe("ArcCredential: the request", () => {
   it.each([
     ["clientId", "client_id", "appid", "11111111-2222-3333-4444-555555555555"],
     ["objectId", "object_id", "oid", "66666666-7777-8888-9999-000000000000"],
-    ["resourceId", "msi_res_id", "xms_mirid", "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"],
+    [
+      "resourceId",
+      "msi_res_id",
+      "xms_mirid",
+      "/subscriptions/s/resourcegroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id",
+    ],
   ])("sends %s as %s and takes a token whose %s claim names it", async (option, parameter, claim, value) => {
     server = await agent(() => unsignedJwt({ [claim]: value }));
     const credential = new ArcCredential({ endpoint: `${server.origin}${TOKEN_PATH}`, tokenFolder, [option]: value });
@@ -79,7 +84,11 @@ describe("ArcCredential: the request", () => {
   it("fails closed when the agent ignores the identity asked for, without showing the token", async () => {
     const systemToken = unsignedJwt({ appid: "system-assigned-app", secret: "SECRET-TOKEN-VALUE" });
     server = await agent(() => systemToken);
-    const credential = new ArcCredential({ endpoint: `${server.origin}${TOKEN_PATH}`, tokenFolder, clientId: "wanted-app" });
+    const credential = new ArcCredential({
+      endpoint: `${server.origin}${TOKEN_PATH}`,
+      tokenFolder,
+      clientId: "wanted-app",
+    });
     const error = await failure(credential.getToken(SCOPE));
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.message).toMatch(/appid claim is system-assigned-app/);
@@ -99,15 +108,20 @@ describe("ArcCredential: the request", () => {
     }
   });
 
-  it.each([[""], ["  "]])("counts IDENTITY_ENDPOINT=%j as unset: the agent's default loopback endpoint", async (value) => {
-    vi.stubEnv("IDENTITY_ENDPOINT", value);
-    const httpClient = recordingHttpClient();
-    await new ArcCredential({ httpClient, tokenFolder }).getToken(SCOPE);
-    const url = new URL(httpClient.requests[0]!.url);
-    expect(`${url.origin}${url.pathname}`).toBe(`http://127.0.0.1:40342${TOKEN_PATH}`);
-  });
+  it.each([[""], ["  "]])(
+    "counts IDENTITY_ENDPOINT=%j as unset: the agent's default loopback endpoint",
+    async (value) => {
+      vi.stubEnv("IDENTITY_ENDPOINT", value);
+      const httpClient = recordingHttpClient();
+      await new ArcCredential({ httpClient, tokenFolder }).getToken(SCOPE);
+      const url = new URL(httpClient.requests[0]!.url);
+      expect(`${url.origin}${url.pathname}`).toBe(`http://127.0.0.1:40342${TOKEN_PATH}`);
+    },
+  );
 
   it("refuses two identity options at once, at construction", () => {
-    expect(() => new ArcCredential({ endpoint: "http://127.0.0.1:1", objectId: "a", resourceId: "/r" })).toThrow(TypeError);
+    expect(() => new ArcCredential({ endpoint: "http://127.0.0.1:1", objectId: "a", resourceId: "/r" })).toThrow(
+      TypeError,
+    );
   });
 });

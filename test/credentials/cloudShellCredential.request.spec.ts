@@ -32,8 +32,12 @@ describe("CloudShellCredential: the request", () => {
 
   it("encodes a resource that holds form syntax, so it cannot add a field", async () => {
     server = await startTokenServer(() => tokenAnswer());
-    await new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token` }).getToken("api://x?a=1&client_id=evil");
-    expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toEqual({ resource: "api://x?a=1&client_id=evil" });
+    await new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token` }).getToken(
+      "api://x?a=1&client_id=evil",
+    );
+    expect(Object.fromEntries(new URLSearchParams(server.requests[0]!.body))).toEqual({
+      resource: "api://x?a=1&client_id=evil",
+    });
   });
 
   it("prefers the endpoint option to MSI_ENDPOINT", async () => {
@@ -56,13 +60,18 @@ describe("CloudShellCredential: the request", () => {
     expect(httpClient.requests.map((r) => r.url)).toEqual(["http://localhost:50342/oauth2/token"]);
   });
 
-  it.each([["clientId"], ["objectId"], ["resourceId"]])("refuses %s at construction, saying why, and sends nothing", async (option) => {
-    server = await startTokenServer(() => tokenAnswer());
-    vi.stubEnv("MSI_ENDPOINT", `${server.origin}/oauth2/token`);
-    // The options type leaves these out; a JavaScript caller can still pass them.
-    const options = { [option]: "some-id" } as never;
-    expect(() => new CloudShellCredential(options)).toThrow(TypeError);
-    expect(() => new CloudShellCredential(options)).toThrow(/Cloud Shell cannot use .*signed-in user only.*Nothing was sent/);
-    expect(server.requests).toHaveLength(0);
-  });
+  it.each([["clientId"], ["objectId"], ["resourceId"]])(
+    "refuses %s at construction, saying why, and sends nothing",
+    async (option) => {
+      server = await startTokenServer(() => tokenAnswer());
+      vi.stubEnv("MSI_ENDPOINT", `${server.origin}/oauth2/token`);
+      // The options type leaves these out; a JavaScript caller can still pass them.
+      const options = { [option]: "some-id" } as never;
+      expect(() => new CloudShellCredential(options)).toThrow(TypeError);
+      expect(() => new CloudShellCredential(options)).toThrow(
+        /Cloud Shell cannot use .*signed-in user only.*Nothing was sent/,
+      );
+      expect(server.requests).toHaveLength(0);
+    },
+  );
 });

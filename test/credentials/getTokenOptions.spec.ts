@@ -17,7 +17,10 @@ function shape(request: SeenRequest): unknown {
 
 describe.each([
   ["ImdsCredential", (endpoint: string) => new ImdsCredential({ endpoint })],
-  ["ArcCredential", (endpoint: string) => new ArcCredential({ endpoint: `${endpoint}/metadata/identity/oauth2/token` })],
+  [
+    "ArcCredential",
+    (endpoint: string) => new ArcCredential({ endpoint: `${endpoint}/metadata/identity/oauth2/token` }),
+  ],
   ["CloudShellCredential", (endpoint: string) => new CloudShellCredential({ endpoint: `${endpoint}/oauth2/token` })],
 ])("%s and GetTokenOptions", (_name, create) => {
   let server: TokenServer;
@@ -50,7 +53,9 @@ describe.each([
     await start();
     const credential = create(server.origin);
     expect((await credential.getToken(SCOPE)).token).toBe("token-1");
-    expect((await credential.getToken(SCOPE, { claims: '{"access_token":{"nbf":{"essential":true}}}' })).token).toBe("token-2");
+    expect((await credential.getToken(SCOPE, { claims: '{"access_token":{"nbf":{"essential":true}}}' })).token).toBe(
+      "token-2",
+    );
     expect(server.requests).toHaveLength(2);
     expect((await credential.getToken(SCOPE)).token).toBe("token-2");
     expect(server.requests).toHaveLength(2);
@@ -60,9 +65,10 @@ describe.each([
     await start();
     const token = await create(server.origin).getToken([SCOPE]);
     expect(token.token).toBe("token-1");
-    expect(server.requests[0]!.url.searchParams.get("resource") ?? new URLSearchParams(server.requests[0]!.body).get("resource")).toBe(
-      "https://vault.azure.net",
-    );
+    expect(
+      server.requests[0]!.url.searchParams.get("resource") ??
+        new URLSearchParams(server.requests[0]!.body).get("resource"),
+    ).toBe("https://vault.azure.net");
   });
 
   it.each([
@@ -76,12 +82,15 @@ describe.each([
     expect(server.requests).toHaveLength(0);
   });
 
-  it.each([[""], ["https://a/.default https://b/.default"]])("rejects the scope %j with a rejected promise, not a throw", async (scope) => {
-    await start();
-    const result = create(server.origin).getToken(scope);
-    await expect(result).rejects.toThrow(AuthenticationError);
-    expect(server.requests).toHaveLength(0);
-  });
+  it.each([[""], ["https://a/.default https://b/.default"]])(
+    "rejects the scope %j with a rejected promise, not a throw",
+    async (scope) => {
+      await start();
+      const result = create(server.origin).getToken(scope);
+      await expect(result).rejects.toThrow(AuthenticationError);
+      expect(server.requests).toHaveLength(0);
+    },
+  );
 });
 
 describe("tracingOptions", () => {

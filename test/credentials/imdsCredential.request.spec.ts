@@ -52,7 +52,11 @@ describe("ImdsCredential: the request", () => {
   ])("sends %s as %s, encoded, and nothing else", async (option, parameter, value) => {
     server = await startTokenServer(() => tokenAnswer());
     const request = await only(new ImdsCredential({ endpoint: server.origin, [option]: value }));
-    expect(query(request)).toEqual({ "api-version": "2018-02-01", resource: "https://vault.azure.net", [parameter]: value });
+    expect(query(request)).toEqual({
+      "api-version": "2018-02-01",
+      resource: "https://vault.azure.net",
+      [parameter]: value,
+    });
   });
 
   it("takes AZURE_POD_IDENTITY_AUTHORITY_HOST as a bare origin and appends the token path", async () => {
@@ -71,7 +75,9 @@ describe("ImdsCredential: the request", () => {
 
   it("takes the endpoint option as a full URL, path kept, query replaced", async () => {
     server = await startTokenServer(() => tokenAnswer());
-    const request = await only(new ImdsCredential({ endpoint: `${server.origin}/custom/token?api-version=1999-01-01` }));
+    const request = await only(
+      new ImdsCredential({ endpoint: `${server.origin}/custom/token?api-version=1999-01-01` }),
+    );
     expect(request.url.pathname).toBe("/custom/token");
     expect(query(request)).toEqual({ "api-version": "2018-02-01", resource: "https://vault.azure.net" });
   });
@@ -88,17 +94,22 @@ describe("ImdsCredential: the request", () => {
     }
   });
 
-  it.each([[""], ["   "]])("counts AZURE_POD_IDENTITY_AUTHORITY_HOST=%j as unset: the IMDS address, nothing sent there", async (value) => {
-    vi.stubEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", value);
-    const httpClient = recordingHttpClient();
-    await new ImdsCredential({ httpClient }).getToken(SCOPE);
-    expect(httpClient.requests.map((r) => new URL(r.url).origin + new URL(r.url).pathname)).toEqual([
-      `http://169.254.169.254${TOKEN_PATH}`,
-    ]);
-  });
+  it.each([[""], ["   "]])(
+    "counts AZURE_POD_IDENTITY_AUTHORITY_HOST=%j as unset: the IMDS address, nothing sent there",
+    async (value) => {
+      vi.stubEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", value);
+      const httpClient = recordingHttpClient();
+      await new ImdsCredential({ httpClient }).getToken(SCOPE);
+      expect(httpClient.requests.map((r) => new URL(r.url).origin + new URL(r.url).pathname)).toEqual([
+        `http://169.254.169.254${TOKEN_PATH}`,
+      ]);
+    },
+  );
 
   it("refuses two identity options at once, at construction", () => {
-    expect(() => new ImdsCredential({ endpoint: "http://127.0.0.1:1", clientId: "a", objectId: "b" })).toThrow(TypeError);
+    expect(() => new ImdsCredential({ endpoint: "http://127.0.0.1:1", clientId: "a", objectId: "b" })).toThrow(
+      TypeError,
+    );
     expect(() => new ImdsCredential({ endpoint: "http://127.0.0.1:1", clientId: "a", resourceId: "/r" })).toThrow(
       /at most one of clientId, objectId and resourceId/,
     );

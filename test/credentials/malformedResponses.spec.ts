@@ -11,10 +11,22 @@ const MALFORMED: Array<[string, () => Answer, RegExp]> = [
   ["malformed JSON", () => ({ body: `{"access_token": "${SECRET}", "expires_on": ` }), /not JSON/],
   ["a JSON array", () => ({ body: [{ access_token: SECRET, expires_on: inOneHour() }] }), /JSON but not an object/],
   ["no access_token", () => ({ body: { expires_on: inOneHour() } }), /no access_token/],
-  ["a numeric access_token", () => ({ body: { access_token: 12345, expires_on: inOneHour() } }), /access_token is not a non-empty string/],
-  ["an object expires_on", () => ({ body: { access_token: SECRET, expires_on: { value: 1 } } }), /expires_on \(object\)/],
+  [
+    "a numeric access_token",
+    () => ({ body: { access_token: 12345, expires_on: inOneHour() } }),
+    /access_token is not a non-empty string/,
+  ],
+  [
+    "an object expires_on",
+    () => ({ body: { access_token: SECRET, expires_on: { value: 1 } } }),
+    /expires_on \(object\)/,
+  ],
   ["a boolean expires_on", () => ({ body: { access_token: SECRET, expires_on: false } }), /expires_on \(boolean\)/],
-  ["an unparseable date", () => ({ body: { access_token: SECRET, expires_on: "soon" } }), /neither epoch seconds nor a date/],
+  [
+    "an unparseable date",
+    () => ({ body: { access_token: SECRET, expires_on: "soon" } }),
+    /neither epoch seconds nor a date/,
+  ],
   ["an expired token", () => ({ body: { access_token: SECRET, expires_on: inOneHour() - 7200 } }), /already expired/],
   [
     "an HTML page with status 200",
@@ -39,18 +51,23 @@ describe("malformed token answers through a credential", () => {
   let server: TokenServer;
   afterEach(async () => server?.close());
 
-  it.each(MALFORMED)("IMDS: %s → AuthenticationError with a clear message, never the token", async (_name, answer, message) => {
-    server = await startTokenServer(() => ({ status: 200, ...answer() }));
-    const error = await failure(new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE));
-    expect(error).toBeInstanceOf(AuthenticationError);
-    expect(error.name).toBe("AuthenticationError");
-    expect(error.message).toMatch(/^IMDS: http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token answered 200 with something that is not a token/);
-    expect(error.message).toMatch(message);
-    expect(error.message).not.toContain(SECRET);
-    expect(error).toMatchObject({ statusCode: 200 });
-    // A malformed answer is not retried.
-    expect(server.requests).toHaveLength(1);
-  });
+  it.each(MALFORMED)(
+    "IMDS: %s → AuthenticationError with a clear message, never the token",
+    async (_name, answer, message) => {
+      server = await startTokenServer(() => ({ status: 200, ...answer() }));
+      const error = await failure(new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE));
+      expect(error).toBeInstanceOf(AuthenticationError);
+      expect(error.name).toBe("AuthenticationError");
+      expect(error.message).toMatch(
+        /^IMDS: http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token answered 200 with something that is not a token/,
+      );
+      expect(error.message).toMatch(message);
+      expect(error.message).not.toContain(SECRET);
+      expect(error).toMatchObject({ statusCode: 200 });
+      // A malformed answer is not retried.
+      expect(server.requests).toHaveLength(1);
+    },
+  );
 
   it.each([
     ["ArcCredential", (origin: string) => new ArcCredential({ endpoint: `${origin}/metadata/identity/oauth2/token` })],

@@ -27,7 +27,9 @@ describe("the AccessToken a credential returns", () => {
   it("honours the endpoint's refresh_in", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T);
-    server = await startTokenServer(() => ({ body: { access_token: "t", expires_on: String(T / 1000 + 86_400), refresh_in: 600 } }));
+    server = await startTokenServer(() => ({
+      body: { access_token: "t", expires_on: String(T / 1000 + 86_400), refresh_in: 600 },
+    }));
     const token = await new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE);
     expect(token.expiresOnTimestamp).toBe(T + 86_400_000);
     expect(token.refreshAfterTimestamp).toBeLessThanOrEqual(T + 600_000);
@@ -38,7 +40,12 @@ describe("the AccessToken a credential returns", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(T);
     server = await startTokenServer(() => ({
-      body: { access_token: "t", expires_on: "11/21/2026 6:00:00 AM +00:00", expires_in: "3600", resource: "https://vault.azure.net" },
+      body: {
+        access_token: "t",
+        expires_on: "11/21/2026 6:00:00 AM +00:00",
+        expires_in: "3600",
+        resource: "https://vault.azure.net",
+      },
     }));
     const token = await new ImdsCredential({ endpoint: server.origin }).getToken(SCOPE);
     expect(token.expiresOnTimestamp).toBe(T + 3_600_000);

@@ -15,8 +15,15 @@ const SERVICE_FABRIC = {
 const APP_SERVICE = { IDENTITY_ENDPOINT: "http://127.0.0.1:41741/msi/token", IDENTITY_HEADER: "h" };
 const AZURE_ML = { MSI_ENDPOINT: "http://127.0.0.1:46808/MSI/auth", MSI_SECRET: "s" };
 const CLOUD_SHELL = { MSI_ENDPOINT: "http://localhost:50342/oauth2/token" };
-const ARC = { IDENTITY_ENDPOINT: "http://127.0.0.1:40342/metadata/identity/oauth2/token", IMDS_ENDPOINT: "http://127.0.0.1:40342" };
-const WORKLOAD = { AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token", AZURE_CLIENT_ID: "c", AZURE_TENANT_ID: "t" };
+const ARC = {
+  IDENTITY_ENDPOINT: "http://127.0.0.1:40342/metadata/identity/oauth2/token",
+  IMDS_ENDPOINT: "http://127.0.0.1:40342",
+};
+const WORKLOAD = {
+  AZURE_FEDERATED_TOKEN_FILE: "/var/run/secrets/azure/tokens/azure-identity-token",
+  AZURE_CLIENT_ID: "c",
+  AZURE_TENANT_ID: "t",
+};
 
 describe("detectManagedIdentity", () => {
   let dir: string;
@@ -31,7 +38,8 @@ describe("detectManagedIdentity", () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  const detect = (env: NodeJS.ProcessEnv, arcAgentPath = noAgent) => detectManagedIdentity({ env, arcAgentPath, probe: false });
+  const detect = (env: NodeJS.ProcessEnv, arcAgentPath = noAgent) =>
+    detectManagedIdentity({ env, arcAgentPath, probe: false });
 
   describe("the environment matrix, in the order Service Fabric, App Service, Azure ML, Cloud Shell, Arc, workload identity, IMDS", () => {
     it.each<[string, NodeJS.ProcessEnv, string]>([
@@ -40,8 +48,16 @@ describe("detectManagedIdentity", () => {
       ["Service Fabric's and Azure ML's", { ...AZURE_ML, ...SERVICE_FABRIC }, "servicefabric"],
       ["Service Fabric's and workload identity's", { ...WORKLOAD, ...SERVICE_FABRIC }, "servicefabric"],
       ["IDENTITY_ENDPOINT and IDENTITY_HEADER", APP_SERVICE, "appservice"],
-      ["App Service's with an empty IDENTITY_SERVER_THUMBPRINT", { ...APP_SERVICE, IDENTITY_SERVER_THUMBPRINT: "" }, "appservice"],
-      ["App Service's with IMDS_ENDPOINT too", { ...APP_SERVICE, IMDS_ENDPOINT: "http://127.0.0.1:40342" }, "appservice"],
+      [
+        "App Service's with an empty IDENTITY_SERVER_THUMBPRINT",
+        { ...APP_SERVICE, IDENTITY_SERVER_THUMBPRINT: "" },
+        "appservice",
+      ],
+      [
+        "App Service's with IMDS_ENDPOINT too",
+        { ...APP_SERVICE, IMDS_ENDPOINT: "http://127.0.0.1:40342" },
+        "appservice",
+      ],
       ["App Service's and Azure ML's", { ...AZURE_ML, ...APP_SERVICE }, "appservice"],
       ["MSI_ENDPOINT and MSI_SECRET", AZURE_ML, "azureml"],
       ["Azure ML's and Arc's", { ...ARC, ...AZURE_ML }, "azureml"],
@@ -57,7 +73,11 @@ describe("detectManagedIdentity", () => {
       ["MSI_SECRET alone", { MSI_SECRET: "s" }, "imds"],
       ["workload identity's three variables", WORKLOAD, "workloadidentity"],
       ["workload identity's without AZURE_TENANT_ID", { ...WORKLOAD, AZURE_TENANT_ID: "" }, "imds"],
-      ["workload identity's without AZURE_FEDERATED_TOKEN_FILE", { ...WORKLOAD, AZURE_FEDERATED_TOKEN_FILE: undefined }, "imds"],
+      [
+        "workload identity's without AZURE_FEDERATED_TOKEN_FILE",
+        { ...WORKLOAD, AZURE_FEDERATED_TOKEN_FILE: undefined },
+        "imds",
+      ],
       ["AZURE_POD_IDENTITY_AUTHORITY_HOST", { AZURE_POD_IDENTITY_AUTHORITY_HOST: "http://127.0.0.1:2579" }, "imds"],
     ])("%s → %s", async (_name, env, expected) => {
       expect((await detect(env)).source).toBe(expected);
@@ -111,16 +131,24 @@ describe("detectManagedIdentity", () => {
 
     it("is /opt/azcmagent/bin/himds on Linux and under %ProgramFiles% on Windows", () => {
       expect(defaultArcAgentPath("linux", {})).toBe("/opt/azcmagent/bin/himds");
-      expect(defaultArcAgentPath("win32", { ProgramFiles: "D:\\Programs" })).toBe("D:\\Programs\\AzureConnectedMachineAgent\\himds.exe");
+      expect(defaultArcAgentPath("win32", { ProgramFiles: "D:\\Programs" })).toBe(
+        "D:\\Programs\\AzureConnectedMachineAgent\\himds.exe",
+      );
       expect(defaultArcAgentPath("win32", {})).toBe("C:\\Program Files\\AzureConnectedMachineAgent\\himds.exe");
     });
   });
 
   describe("with the IMDS probe", () => {
     it("is IMDS when the probe gets an answer", async () => {
-      const imds = await startTokenServer(() => ({ status: 400, body: { error: "invalid_request", error_description: "Required metadata header not specified" } }));
+      const imds = await startTokenServer(() => ({
+        status: 400,
+        body: { error: "invalid_request", error_description: "Required metadata header not specified" },
+      }));
       try {
-        const detection = await detectManagedIdentity({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin }, arcAgentPath: noAgent });
+        const detection = await detectManagedIdentity({
+          env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+          arcAgentPath: noAgent,
+        });
         expect(detection.source).toBe("imds");
         expect(detection.reason).toMatch(/^IMDS: .* answered the probe with 400; nothing else matched/);
       } finally {

@@ -6,7 +6,12 @@ import { startTokenServer, type Answer, type TokenServer } from "../helpers/toke
 const TOKEN_PATH = "/metadata/identity/oauth2/token";
 
 /** A TCP server that accepts connections and never says a word. */
-async function startSilentServer(): Promise<{ endpoint: URL; accepted: () => number; connected: Promise<void>; close: () => Promise<void> }> {
+async function startSilentServer(): Promise<{
+  endpoint: URL;
+  accepted: () => number;
+  connected: Promise<void>;
+  close: () => Promise<void>;
+}> {
   const sockets = new Set<net.Socket>();
   let accepted = 0;
   let onConnection!: () => void;
@@ -45,7 +50,10 @@ describe("the IMDS probe", () => {
   }
 
   it("finds IMDS present when it answers 400, from one request without the Metadata header", async () => {
-    const endpoint = await imdsAnswering({ status: 400, body: { error: "invalid_request", error_description: "Required metadata header not specified" } });
+    const endpoint = await imdsAnswering({
+      status: 400,
+      body: { error: "invalid_request", error_description: "Required metadata header not specified" },
+    });
 
     const result = await probeImds(endpoint);
 
@@ -68,7 +76,10 @@ describe("the IMDS probe", () => {
       status: 403,
       body: "connecting to 169.254.169.254:80: connecting to 169.254.169.254:80: dial tcp 169.254.169.254:80: connectex: A socket operation was attempted to an unreachable network.",
     });
-    expect(await probeImds(docker)).toMatchObject({ present: false, detail: expect.stringContaining("Docker Desktop") });
+    expect(await probeImds(docker)).toMatchObject({
+      present: false,
+      detail: expect.stringContaining("Docker Desktop"),
+    });
     await server!.close();
 
     const other = await imdsAnswering({ status: 403, body: { error: "forbidden" } });
@@ -99,7 +110,10 @@ describe("the IMDS probe", () => {
 
       await vi.advanceTimersByTimeAsync(1);
       await probe;
-      expect(outcome).toEqual({ present: false, detail: `nothing answers at ${silent.endpoint.href}: no answer within 1000 ms` });
+      expect(outcome).toEqual({
+        present: false,
+        detail: `nothing answers at ${silent.endpoint.href}: no answer within 1000 ms`,
+      });
       expect(silent.accepted()).toBe(1); // no retry
     } finally {
       await silent.close();
@@ -115,7 +129,10 @@ describe("the IMDS probe", () => {
         const probe = probeImds(silent.endpoint, { timeoutMs }).then((result) => (outcome = result));
         await vi.advanceTimersByTimeAsync(1000);
         await probe;
-        expect(outcome).toEqual({ present: false, detail: `nothing answers at ${silent.endpoint.href}: no answer within 1000 ms` });
+        expect(outcome).toEqual({
+          present: false,
+          detail: `nothing answers at ${silent.endpoint.href}: no answer within 1000 ms`,
+        });
       }
     } finally {
       await silent.close();

@@ -26,7 +26,11 @@ async function challenge(target = emulator, query = QUERY): Promise<string> {
   return match![1]!;
 }
 
-const exists = (file: string) => fs.stat(file).then(() => true, () => false);
+const exists = (file: string) =>
+  fs.stat(file).then(
+    () => true,
+    () => false,
+  );
 
 describe("emulated Arc agent", () => {
   it("challenges with an unquoted realm: a .key file with a 64-hex secret, readable by its owner only", async () => {
@@ -49,8 +53,15 @@ describe("emulated Arc agent", () => {
     const secret = await fs.readFile(realm, "utf8");
     const answer = await rawRequest(url(), { headers: { ...META, Authorization: `Basic ${secret}` } });
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ resource: "https://vault.azure.net", token_type: "Bearer", expires_on: expect.stringMatching(/^\d+$/) });
-    expect(claimsOf(answer.json!["access_token"])).toMatchObject({ appid: emulator.identities.systemAssigned!.clientId, aud: "https://vault.azure.net" });
+    expect(answer.json).toMatchObject({
+      resource: "https://vault.azure.net",
+      token_type: "Bearer",
+      expires_on: expect.stringMatching(/^\d+$/),
+    });
+    expect(claimsOf(answer.json!["access_token"])).toMatchObject({
+      appid: emulator.identities.systemAssigned!.clientId,
+      aud: "https://vault.azure.net",
+    });
     expect(await exists(realm)).toBe(false);
 
     const replay = await rawRequest(url(), { headers: { ...META, Authorization: `Basic ${secret}` } });
@@ -69,7 +80,10 @@ describe("emulated Arc agent", () => {
 
   it("checks the Metadata header, api-version and resource before writing any file", async () => {
     const before = await fs.readdir(emulator.tokenFolder!);
-    expect((await rawRequest(url(), {})).json).toEqual({ error: "invalid_request", error_description: "Required metadata header not specified" });
+    expect((await rawRequest(url(), {})).json).toEqual({
+      error: "invalid_request",
+      error_description: "Required metadata header not specified",
+    });
     expect((await rawRequest(url({ resource: "r" }), { headers: META })).status).toBe(400);
     expect((await rawRequest(url({ "api-version": "2020-06-01" }), { headers: META })).status).toBe(400);
     expect(await fs.readdir(emulator.tokenFolder!)).toEqual(before);
@@ -80,7 +94,11 @@ describe("emulated Arc agent", () => {
     const query = { ...QUERY, object_id: identity.objectId };
     const secret = await fs.readFile(await challenge(emulator, query), "utf8");
     const answer = await rawRequest(url(query), { headers: { ...META, Authorization: `Basic ${secret}` } });
-    expect(answer.json).toMatchObject({ client_id: identity.clientId, object_id: identity.objectId, msi_res_id: identity.resourceId });
+    expect(answer.json).toMatchObject({
+      client_id: identity.clientId,
+      object_id: identity.objectId,
+      msi_res_id: identity.resourceId,
+    });
     expect(claimsOf(answer.json!["access_token"])["oid"]).toBe(identity.objectId);
   });
 
@@ -100,7 +118,9 @@ describe("emulated Arc agent: lifetimes and folders", () => {
       const realm = await challenge(short);
       await vi.waitFor(async () => expect(await exists(realm)).toBe(false), { timeout: 5_000, interval: 10 });
       const secret = "0".repeat(64);
-      const answer = await rawRequest(withQuery(short.endpoints.arc!, QUERY), { headers: { ...META, Authorization: `Basic ${secret}` } });
+      const answer = await rawRequest(withQuery(short.endpoints.arc!, QUERY), {
+        headers: { ...META, Authorization: `Basic ${secret}` },
+      });
       expect(answer.status).toBe(401);
     } finally {
       await short.close();
@@ -117,7 +137,10 @@ describe("emulated Arc agent: lifetimes and folders", () => {
 
   it("uses a folder it is given, keeps it on close, and can name another folder in the realm", async () => {
     const folder = await fs.mkdtemp(path.join(os.tmpdir(), "arc-given-"));
-    const given = await startEmulator({ sources: ["arc"], arc: { tokenFolder: folder, realmFolder: "/var/opt/azcmagent/tokens" } });
+    const given = await startEmulator({
+      sources: ["arc"],
+      arc: { tokenFolder: folder, realmFolder: "/var/opt/azcmagent/tokens" },
+    });
     try {
       expect(given.tokenFolder).toBe(await fs.realpath(folder));
       const realm = await challenge(given);
@@ -138,7 +161,9 @@ describe("emulated Arc agent: lifetimes and folders", () => {
     try {
       const query = { ...QUERY, client_id: old.identities.userAssigned[0]!.clientId };
       const secret = await fs.readFile(await challenge(old, query), "utf8");
-      const answer = await rawRequest(withQuery(old.endpoints.arc!, query), { headers: { ...META, Authorization: `Basic ${secret}` } });
+      const answer = await rawRequest(withQuery(old.endpoints.arc!, query), {
+        headers: { ...META, Authorization: `Basic ${secret}` },
+      });
       expect(answer.status).toBe(200);
       expect(answer.json!["client_id"]).toBeUndefined();
       expect(claimsOf(answer.json!["access_token"])["appid"]).toBe(old.identities.systemAssigned!.clientId);

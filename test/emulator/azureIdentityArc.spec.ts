@@ -29,8 +29,10 @@ beforeAll(async () => {
     return path.join(emulator.tokenFolder!, file.slice(AGENT_FOLDER.length));
   };
   const { statSync, readFileSync } = fs;
-  vi.spyOn(fs, "statSync").mockImplementation(((file: fs.PathLike, ...rest: never[]) => statSync(mounted(file) as fs.PathLike, ...rest)) as never);
-  vi.spyOn(fs, "readFileSync").mockImplementation(((file: fs.PathLike, ...rest: never[]) => readFileSync(mounted(file), ...rest)) as never);
+  vi.spyOn(fs, "statSync").mockImplementation(((file: fs.PathLike, ...rest: never[]) =>
+    statSync(mounted(file) as fs.PathLike, ...rest)) as never);
+  vi.spyOn(fs, "readFileSync").mockImplementation(((file: fs.PathLike, ...rest: never[]) =>
+    readFileSync(mounted(file), ...rest)) as never);
   syncBuiltinESMExports(); // msal-node's ESM build imports { statSync, readFileSync } from "fs"
 });
 afterAll(async () => {
@@ -42,22 +44,33 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-describe.runIf(process.platform === "linux")("@azure/identity ManagedIdentityCredential on the emulated Arc agent", () => {
-  it("answers the file challenge and gets the token", async () => {
-    useOnlyEnv(emulator.env.arc);
-    const token = await new ManagedIdentityCredential().getToken("https://vault.azure.net/.default");
-    expect(claimsOf(token.token)).toMatchObject({ aud: "https://vault.azure.net", appid: emulator.identities.systemAssigned!.clientId });
-    expect(emulator.requests.map((r) => r.outcome)).toEqual([401, 200]);
-    expect(reads).toHaveLength(2); // statSync, then readFileSync, of the realm msal-node accepted
-    expect(path.dirname(reads[0]!)).toBe("/var/opt/azcmagent/tokens");
-    expect(fs.readdirSync(emulator.tokenFolder!)).toEqual([]); // the emulator deleted the used file
-  });
+describe.runIf(process.platform === "linux")(
+  "@azure/identity ManagedIdentityCredential on the emulated Arc agent",
+  () => {
+    it("answers the file challenge and gets the token", async () => {
+      useOnlyEnv(emulator.env.arc);
+      const token = await new ManagedIdentityCredential().getToken("https://vault.azure.net/.default");
+      expect(claimsOf(token.token)).toMatchObject({
+        aud: "https://vault.azure.net",
+        appid: emulator.identities.systemAssigned!.clientId,
+      });
+      expect(emulator.requests.map((r) => r.outcome)).toEqual([401, 200]);
+      expect(reads).toHaveLength(2); // statSync, then readFileSync, of the realm msal-node accepted
+      expect(path.dirname(reads[0]!)).toBe("/var/opt/azcmagent/tokens");
+      expect(fs.readdirSync(emulator.tokenFolder!)).toEqual([]); // the emulator deleted the used file
+    });
 
-  it("gets a user-assigned token: the agent echoes the identity, as msal-node requires", async () => {
-    useOnlyEnv(emulator.env.arc);
-    const identity = emulator.identities.userAssigned[0]!;
-    const token = await new ManagedIdentityCredential({ clientId: identity.clientId }).getToken("https://storage.azure.com/.default");
-    expect(claimsOf(token.token)).toMatchObject({ aud: "https://storage.azure.com", appid: identity.clientId });
-    expect(emulator.requests.at(-1)).toMatchObject({ outcome: 200, path: expect.stringContaining(`client_id=${identity.clientId}`) });
-  });
-});
+    it("gets a user-assigned token: the agent echoes the identity, as msal-node requires", async () => {
+      useOnlyEnv(emulator.env.arc);
+      const identity = emulator.identities.userAssigned[0]!;
+      const token = await new ManagedIdentityCredential({ clientId: identity.clientId }).getToken(
+        "https://storage.azure.com/.default",
+      );
+      expect(claimsOf(token.token)).toMatchObject({ aud: "https://storage.azure.com", appid: identity.clientId });
+      expect(emulator.requests.at(-1)).toMatchObject({
+        outcome: 200,
+        path: expect.stringContaining(`client_id=${identity.clientId}`),
+      });
+    });
+  },
+);

@@ -19,17 +19,25 @@ const setUp =
   'mkdir -p /var/opt/azcmagent/tokens; exec "$0" --import tsx "$1"';
 
 const namespaces =
-  process.platform === "linux" && spawnSync("unshare", ["-Urmn", "sh", "-c", "ip link set lo up && mount -t tmpfs tmpfs /mnt"]).status === 0;
+  process.platform === "linux" &&
+  spawnSync("unshare", ["-Urmn", "sh", "-c", "ip link set lo up && mount -t tmpfs tmpfs /mnt"]).status === 0;
 
-describe.runIf(namespaces)("@azure/identity on the emulated Arc agent, files in the real agent folder (mount namespace)", () => {
-  it("reads the challenge file from /var/opt/azcmagent/tokens and gets the token", () => {
-    const run = spawnSync("unshare", ["-Urmn", "sh", "-c", setUp, process.execPath, child], { cwd: root, encoding: "utf8", timeout: 30_000 });
-    expect(run.stderr).toBe("");
-    expect(run.status).toBe(0);
-    const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
-    expect(result["tokenFolder"]).toBe("/var/opt/azcmagent/tokens");
-    expect(result["appid"]).toBe(result["expectedAppid"]);
-    expect(result["outcomes"]).toEqual([401, 200]);
-    expect(result["left"]).toEqual([]);
-  });
-});
+describe.runIf(namespaces)(
+  "@azure/identity on the emulated Arc agent, files in the real agent folder (mount namespace)",
+  () => {
+    it("reads the challenge file from /var/opt/azcmagent/tokens and gets the token", () => {
+      const run = spawnSync("unshare", ["-Urmn", "sh", "-c", setUp, process.execPath, child], {
+        cwd: root,
+        encoding: "utf8",
+        timeout: 30_000,
+      });
+      expect(run.stderr).toBe("");
+      expect(run.status).toBe(0);
+      const result = JSON.parse(run.stdout.trim().split("\n").at(-1)!) as Record<string, unknown>;
+      expect(result["tokenFolder"]).toBe("/var/opt/azcmagent/tokens");
+      expect(result["appid"]).toBe(result["expectedAppid"]);
+      expect(result["outcomes"]).toEqual([401, 200]);
+      expect(result["left"]).toEqual([]);
+    });
+  },
+);

@@ -18,7 +18,12 @@ describe("@azure/identity ManagedIdentityCredential on the emulated Cloud Shell"
   it("gets the signed-in user's token with a form POST", async () => {
     useOnlyEnv(emulator.env.cloudshell);
     const token = await new ManagedIdentityCredential().getToken("https://vault.azure.net/.default");
-    expect(claimsOf(token.token)).toMatchObject({ aud: "https://vault.azure.net", oid: emulator.identities.cloudShellUser.objectId });
-    expect(emulator.requests).toEqual([{ endpoint: "cloudshell", method: "POST", path: "/oauth2/token", outcome: 200 }]);
+    expect(claimsOf(token.token)).toMatchObject({
+      aud: "https://vault.azure.net",
+      oid: emulator.identities.cloudShellUser.objectId,
+    });
+    expect(emulator.requests).toEqual([
+      { endpoint: "cloudshell", method: "POST", path: "/oauth2/token", outcome: 200 },
+    ]);
   });
 });

@@ -22,14 +22,22 @@ const imdsRequests = () => emulator.requests.filter((r) => r.endpoint === "imds"
 describe("@azure/identity ManagedIdentityCredential on the emulated IMDS", () => {
   it("gets a system-assigned token", async () => {
     const token = await new ManagedIdentityCredential().getToken("https://vault.azure.net/.default");
-    expect(claimsOf(token.token)).toMatchObject({ aud: "https://vault.azure.net", oid: emulator.identities.systemAssigned!.objectId });
+    expect(claimsOf(token.token)).toMatchObject({
+      aud: "https://vault.azure.net",
+      oid: emulator.identities.systemAssigned!.objectId,
+    });
     expect(token.expiresOnTimestamp).toBe(Number(claimsOf(token.token)["exp"]) * 1000);
-    expect(imdsRequests().at(-1)).toMatchObject({ outcome: 200, path: expect.stringContaining("resource=https%3A%2F%2Fvault.azure.net") });
+    expect(imdsRequests().at(-1)).toMatchObject({
+      outcome: 200,
+      path: expect.stringContaining("resource=https%3A%2F%2Fvault.azure.net"),
+    });
   });
 
   it("gets a user-assigned token by client id", async () => {
     const identity = emulator.identities.userAssigned[0]!;
-    const token = await new ManagedIdentityCredential({ clientId: identity.clientId }).getToken("https://storage.azure.com/.default");
+    const token = await new ManagedIdentityCredential({ clientId: identity.clientId }).getToken(
+      "https://storage.azure.com/.default",
+    );
     expect(claimsOf(token.token)).toMatchObject({ aud: "https://storage.azure.com", appid: identity.clientId });
     expect(imdsRequests().at(-1)!.path).toContain(`client_id=${identity.clientId}`);
   });

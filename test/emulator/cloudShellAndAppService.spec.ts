@@ -6,7 +6,10 @@ import { claimsOf, rawRequest, withQuery } from "./rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {
-  emulator = await startEmulator({ sources: ["cloudshell", "appservice"], appService: { identityHeader: "the-identity-header" } });
+  emulator = await startEmulator({
+    sources: ["cloudshell", "appservice"],
+    appService: { identityHeader: "the-identity-header" },
+  });
 });
 afterAll(() => emulator.close());
 
@@ -14,20 +17,38 @@ const FORM = { Metadata: "true", "Content-Type": "application/x-www-form-urlenco
 
 describe("emulated Cloud Shell", () => {
   it("gives the signed-in user's token for a form POST", async () => {
-    const answer = await rawRequest(emulator.endpoints.cloudshell!, { method: "POST", headers: FORM, body: "resource=https%3A%2F%2Fvault.azure.net" });
+    const answer = await rawRequest(emulator.endpoints.cloudshell!, {
+      method: "POST",
+      headers: FORM,
+      body: "resource=https%3A%2F%2Fvault.azure.net",
+    });
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ resource: "https://vault.azure.net", token_type: "Bearer", expires_on: expect.stringMatching(/^\d+$/) });
+    expect(answer.json).toMatchObject({
+      resource: "https://vault.azure.net",
+      token_type: "Bearer",
+      expires_on: expect.stringMatching(/^\d+$/),
+    });
     const user = emulator.identities.cloudShellUser;
     const claims = claimsOf(answer.json!["access_token"]);
-    expect(claims).toMatchObject({ aud: "https://vault.azure.net", oid: user.objectId, upn: user.upn, tid: emulator.identities.tenantId });
+    expect(claims).toMatchObject({
+      aud: "https://vault.azure.net",
+      oid: user.objectId,
+      upn: user.upn,
+      tid: emulator.identities.tenantId,
+    });
     expect(claims["xms_mirid"]).toBeUndefined();
   });
 
   it("requires POST, the Metadata header and a resource", async () => {
     expect((await rawRequest(emulator.endpoints.cloudshell!, { headers: FORM })).status).toBe(405);
     const noMetadata = await rawRequest(emulator.endpoints.cloudshell!, { method: "POST", body: "resource=r" });
-    expect(noMetadata.json).toEqual({ error: "invalid_request", error_description: "Required metadata header not specified" });
-    expect((await rawRequest(emulator.endpoints.cloudshell!, { method: "POST", headers: FORM, body: "" })).status).toBe(400);
+    expect(noMetadata.json).toEqual({
+      error: "invalid_request",
+      error_description: "Required metadata header not specified",
+    });
+    expect((await rawRequest(emulator.endpoints.cloudshell!, { method: "POST", headers: FORM, body: "" })).status).toBe(
+      400,
+    );
   });
 });
 
@@ -37,13 +58,22 @@ describe("emulated App Service", () => {
   const QUERY = { "api-version": "2019-08-01", resource: "https://vault.azure.net" };
 
   it("points IDENTITY_ENDPOINT and IDENTITY_HEADER at itself", () => {
-    expect(emulator.env.appservice).toEqual({ IDENTITY_ENDPOINT: emulator.endpoints.appservice, IDENTITY_HEADER: "the-identity-header" });
+    expect(emulator.env.appservice).toEqual({
+      IDENTITY_ENDPOINT: emulator.endpoints.appservice,
+      IDENTITY_HEADER: "the-identity-header",
+    });
   });
 
   it("gives a token with expires_on as epoch seconds in a string, and client_id", async () => {
     const answer = await rawRequest(url(QUERY), { headers: HEADER });
     expect(answer.status).toBe(200);
-    expect(Object.keys(answer.json!).sort()).toEqual(["access_token", "client_id", "expires_on", "resource", "token_type"]);
+    expect(Object.keys(answer.json!).sort()).toEqual([
+      "access_token",
+      "client_id",
+      "expires_on",
+      "resource",
+      "token_type",
+    ]);
     expect(answer.json!["expires_on"]).toMatch(/^\d{10}$/);
     expect(answer.json!["client_id"]).toBe(emulator.identities.systemAssigned!.clientId);
   });
@@ -59,11 +89,19 @@ describe("emulated App Service", () => {
   });
 
   it("refuses a missing or wrong X-IDENTITY-HEADER in App Service's error shape", async () => {
-    const wrong: Record<string, string>[] = [{}, { "X-IDENTITY-HEADER": "the-identity-heade" }, { "X-IDENTITY-HEADER": "the-identity-headeR" }];
+    const wrong: Record<string, string>[] = [
+      {},
+      { "X-IDENTITY-HEADER": "the-identity-heade" },
+      { "X-IDENTITY-HEADER": "the-identity-headeR" },
+    ];
     for (const headers of wrong) {
       const answer = await rawRequest(url(QUERY), { headers });
       expect(answer.status).toBe(401);
-      expect(answer.json).toMatchObject({ statusCode: 401, message: expect.stringContaining("X-IDENTITY-HEADER"), correlationId: expect.any(String) });
+      expect(answer.json).toMatchObject({
+        statusCode: 401,
+        message: expect.stringContaining("X-IDENTITY-HEADER"),
+        correlationId: expect.any(String),
+      });
     }
   });
 

@@ -48,14 +48,20 @@ describe("runDemo on the emulator", () => {
       emulatorOptions: { endpointFaults: { keyvault: { statusSequence: [403] } } },
     });
     expect(code).toBe(1);
-    expect(lines.find((l) => l.includes("✗"))).toMatch(/✗ +\d+ ms {2}SecretClient\.getSecret\("demo-secret"\): RestError: /);
+    expect(lines.find((l) => l.includes("✗"))).toMatch(
+      /✗ +\d+ ms {2}SecretClient\.getSecret\("demo-secret"\): RestError: /,
+    );
     expect(lines.at(-1)).toMatch(/^Failed: 1 step\(s\) failed; 3 of 4 credentials read the secret/);
   });
 });
 
 describe("src/demo/main.ts (npm start)", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "src/demo/main.ts", ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+    spawnSync(process.execPath, ["--import", "tsx", "src/demo/main.ts", ...args], {
+      cwd: root,
+      encoding: "utf8",
+      timeout: 60_000,
+    });
 
   it("runs the demo and exits 0", () => {
     const result = run();

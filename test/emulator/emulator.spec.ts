@@ -48,7 +48,9 @@ describe("startEmulator", () => {
       appservice: { IDENTITY_ENDPOINT: endpoints.appservice, IDENTITY_HEADER: expect.stringMatching(/^[0-9a-f]{32}$/) },
     });
     const text = emulator.describe();
-    expect(text).toContain(`export AZURE_POD_IDENTITY_AUTHORITY_HOST='${env.imds!["AZURE_POD_IDENTITY_AUTHORITY_HOST"]}'`);
+    expect(text).toContain(
+      `export AZURE_POD_IDENTITY_AUTHORITY_HOST='${env.imds!["AZURE_POD_IDENTITY_AUTHORITY_HOST"]}'`,
+    );
     expect(text).toContain(`export MSI_ENDPOINT='${endpoints.cloudshell}'`);
     expect(text).toContain(`export IMDS_ENDPOINT='${env.arc!["IMDS_ENDPOINT"]}'`);
     expect(text).toContain(`ArcCredential needs { tokenFolder: ${JSON.stringify(emulator.tokenFolder)} }`);
@@ -81,7 +83,9 @@ describe("startEmulator", () => {
 
   it("listens on loopback only", async () => {
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow("loopback only");
-    await expect(startEmulator({ sources: ["servicefabric" as never] })).rejects.toThrow("Unknown source 'servicefabric'");
+    await expect(startEmulator({ sources: ["servicefabric" as never] })).rejects.toThrow(
+      "Unknown source 'servicefabric'",
+    );
   });
 
   it("records each request's endpoint, path and outcome, and nothing secret", async () => {
@@ -90,7 +94,12 @@ describe("startEmulator", () => {
     await imds();
     await rawRequest(emulator.endpoints.imds!, {});
     expect(emulator.requests).toEqual([
-      { endpoint: "imds", method: "GET", path: "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net", outcome: 200 },
+      {
+        endpoint: "imds",
+        method: "GET",
+        path: "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net",
+        outcome: 200,
+      },
       { endpoint: "imds", method: "GET", path: "/metadata/identity/oauth2/token", outcome: 400 },
     ]);
     expect(seen).toEqual(emulator.requests);
@@ -99,7 +108,10 @@ describe("startEmulator", () => {
 
 describe("fault injection on the wire", () => {
   it("plays a status sequence in the source's own error shape, with Retry-After", async () => {
-    emulator = await startEmulator({ sources: ["imds", "appservice"], faults: { statusSequence: [410, 429, 200], retryAfter: 2 } });
+    emulator = await startEmulator({
+      sources: ["imds", "appservice"],
+      faults: { statusSequence: [410, 429, 200], retryAfter: 2 },
+    });
     const gone = await imds();
     expect(gone.status).toBe(410);
     expect(gone.headers["retry-after"]).toBe("2");
@@ -108,7 +120,10 @@ describe("fault injection on the wire", () => {
     expect((await imds()).status).toBe(200);
     expect((await imds()).status).toBe(200);
 
-    const appService = await rawRequest(withQuery(emulator.endpoints.appservice!, { "api-version": "2019-08-01", resource: "r" }), {});
+    const appService = await rawRequest(
+      withQuery(emulator.endpoints.appservice!, { "api-version": "2019-08-01", resource: "r" }),
+      {},
+    );
     expect(appService.status).toBe(410);
     expect(appService.json).toMatchObject({ statusCode: 410, message: expect.any(String) });
   });
@@ -123,11 +138,19 @@ describe("fault injection on the wire", () => {
 
   it("changes faults at run time, per endpoint; the Key Vault only when named", async () => {
     emulator = await startEmulator({ sources: ["imds"], faults: { statusSequence: [500] } });
-    expect((await rawRequest(withQuery(emulator.keyVaultUrl + "secrets/demo-secret", { "api-version": "7.5" }), { ca: emulator.ca })).status).toBe(401);
+    expect(
+      (
+        await rawRequest(withQuery(emulator.keyVaultUrl + "secrets/demo-secret", { "api-version": "7.5" }), {
+          ca: emulator.ca,
+        })
+      ).status,
+    ).toBe(401);
     emulator.setFaults({ statusSequence: [503] });
     expect((await imds()).status).toBe(503);
     emulator.setFaults({ statusSequence: [429] }, "keyvault");
-    const vault = await rawRequest(withQuery(emulator.keyVaultUrl + "secrets/demo-secret", { "api-version": "7.5" }), { ca: emulator.ca });
+    const vault = await rawRequest(withQuery(emulator.keyVaultUrl + "secrets/demo-secret", { "api-version": "7.5" }), {
+      ca: emulator.ca,
+    });
     expect(vault.status).toBe(429);
     expect(vault.json).toMatchObject({ error: { code: "Throttled" } });
     expect((await imds()).status).toBe(200);

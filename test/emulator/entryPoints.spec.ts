@@ -39,7 +39,9 @@ describe("entry points", () => {
   });
 
   it("package.json exports ./emulator for import and require, with types, like the root entry", () => {
-    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { exports: Record<string, unknown> };
+    const pkg = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as {
+      exports: Record<string, unknown>;
+    };
     expect(pkg.exports["./emulator"]).toEqual({
       import: { types: "./dist/esm/emulator/index.d.ts", default: "./dist/esm/emulator/index.js" },
       require: { types: "./dist/commonjs/emulator/index.d.ts", default: "./dist/commonjs/emulator/index.js" },

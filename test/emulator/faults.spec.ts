@@ -22,8 +22,15 @@ describe("FaultInjector", () => {
   });
 
   it("hangs or resets at the steps that say so", () => {
-    expect(decisions(new FaultInjector({ statusSequence: ["hang", "reset", 200] }), 3)).toEqual([{ kind: "hang" }, { kind: "reset" }, { kind: "pass" }]);
-    expect(decisions(new FaultInjector({ hang: true, statusSequence: [500] }), 2)).toEqual([{ kind: "hang" }, { kind: "hang" }]);
+    expect(decisions(new FaultInjector({ statusSequence: ["hang", "reset", 200] }), 3)).toEqual([
+      { kind: "hang" },
+      { kind: "reset" },
+      { kind: "pass" },
+    ]);
+    expect(decisions(new FaultInjector({ hang: true, statusSequence: [500] }), 2)).toEqual([
+      { kind: "hang" },
+      { kind: "hang" },
+    ]);
   });
 
   it("throttles after N requests, before the sequence", () => {
@@ -51,7 +58,9 @@ describe("FaultInjector", () => {
     const injector = new FaultInjector({ retryAfter: 3 });
     expect([410, 429, 500, 503].map((s) => injector.retryAfterFor(s))).toEqual(["3", "3", "3", "3"]);
     expect([400, 401, 404].map((s) => injector.retryAfterFor(s))).toEqual([undefined, undefined, undefined]);
-    expect(new FaultInjector({ retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" }).retryAfterFor(429)).toBe("Wed, 21 Oct 2015 07:28:00 GMT");
+    expect(new FaultInjector({ retryAfter: "Wed, 21 Oct 2015 07:28:00 GMT" }).retryAfterFor(429)).toBe(
+      "Wed, 21 Oct 2015 07:28:00 GMT",
+    );
     expect(new FaultInjector().retryAfterFor(429)).toBeUndefined();
   });
 

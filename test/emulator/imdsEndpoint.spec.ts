@@ -24,7 +24,16 @@ describe("emulated IMDS", () => {
     expect(answer.headers["content-type"]).toBe("application/json; charset=utf-8");
     const body = answer.json!;
     expect(Object.keys(body).sort()).toEqual(
-      ["access_token", "client_id", "expires_in", "expires_on", "ext_expires_in", "not_before", "resource", "token_type"].sort(),
+      [
+        "access_token",
+        "client_id",
+        "expires_in",
+        "expires_on",
+        "ext_expires_in",
+        "not_before",
+        "resource",
+        "token_type",
+      ].sort(),
     );
     for (const field of ["expires_in", "expires_on", "not_before"]) expect(body[field]).toMatch(/^\d+$/);
     expect(body).toMatchObject({ resource: "https://vault.azure.net", token_type: "Bearer", expires_in: "86400" });
@@ -50,7 +59,9 @@ describe("emulated IMDS", () => {
     const accessToken = String((await token(VAULT)).json!["access_token"]);
     const [header, payload, signature] = accessToken.split(".") as [string, string, string];
     const key = createPublicKey(emulator.tokenSigningKey);
-    expect(verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))).toBe(true);
+    expect(verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))).toBe(
+      true,
+    );
   });
 
   it("puts the resource in aud exactly as asked for", async () => {
@@ -66,7 +77,11 @@ describe("emulated IMDS", () => {
     const identity = emulator.identities.userAssigned[0]!;
     const answer = await token({ ...VAULT, [parameter]: identity[kind].toUpperCase() });
     expect(answer.status).toBe(200);
-    expect(claimsOf(answer.json!["access_token"])).toMatchObject({ appid: identity.clientId, oid: identity.objectId, xms_mirid: identity.resourceId });
+    expect(claimsOf(answer.json!["access_token"])).toMatchObject({
+      appid: identity.clientId,
+      oid: identity.objectId,
+      xms_mirid: identity.resourceId,
+    });
   });
 
   it("answers 400 'Identity not found' for an identity the host does not have", async () => {
@@ -84,7 +99,10 @@ describe("emulated IMDS", () => {
   it("answers 400 without the Metadata header, as the @azure/identity probe relies on", async () => {
     const answer = await rawRequest(emulator.endpoints.imds!);
     expect(answer.status).toBe(400);
-    expect(answer.json).toEqual({ error: "invalid_request", error_description: "Required metadata header not specified" });
+    expect(answer.json).toEqual({
+      error: "invalid_request",
+      error_description: "Required metadata header not specified",
+    });
     expect((await token(VAULT, { Metadata: "false" })).status).toBe(400);
   });
 
@@ -103,7 +121,10 @@ describe("emulated IMDS", () => {
   it("refuses a scope sent as a resource, as Entra ID does", async () => {
     const answer = await token({ ...VAULT, resource: "https://vault.azure.net/.default" });
     expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ error: "invalid_resource", error_description: expect.stringContaining("AADSTS500011") });
+    expect(answer.json).toMatchObject({
+      error: "invalid_resource",
+      error_description: expect.stringContaining("AADSTS500011"),
+    });
   });
 
   it("refuses a request that came through a proxy", async () => {
@@ -116,8 +137,12 @@ describe("emulated IMDS", () => {
   });
 
   it("knows only its token path and GET", async () => {
-    expect((await rawRequest(`${new URL(emulator.endpoints.imds!).origin}/metadata/instance`, { headers: META })).status).toBe(404);
-    expect((await rawRequest(withQuery(emulator.endpoints.imds!, VAULT), { method: "POST", headers: META })).status).toBe(405);
+    expect(
+      (await rawRequest(`${new URL(emulator.endpoints.imds!).origin}/metadata/instance`, { headers: META })).status,
+    ).toBe(404);
+    expect(
+      (await rawRequest(withQuery(emulator.endpoints.imds!, VAULT), { method: "POST", headers: META })).status,
+    ).toBe(405);
   });
 });
 
@@ -129,7 +154,10 @@ describe("an IMDS host with no system-assigned identity", () => {
       expect(answer.status).toBe(400);
       expect(answer.json).toEqual({ error: "invalid_request", error_description: "Identity not found" });
       const user = bare.identities.userAssigned[0]!;
-      expect((await rawRequest(withQuery(bare.endpoints.imds!, { ...VAULT, client_id: user.clientId }), { headers: META })).status).toBe(200);
+      expect(
+        (await rawRequest(withQuery(bare.endpoints.imds!, { ...VAULT, client_id: user.clientId }), { headers: META }))
+          .status,
+      ).toBe(200);
     } finally {
       await bare.close();
     }

@@ -11,11 +11,14 @@ beforeAll(async () => {
 });
 afterAll(() => emulator.close());
 
-const secretUrl = (path = "secrets/db-password") => withQuery(new URL(path, emulator.keyVaultUrl).href, { "api-version": "7.5" });
+const secretUrl = (path = "secrets/db-password") =>
+  withQuery(new URL(path, emulator.keyVaultUrl).href, { "api-version": "7.5" });
 const get = (url: string, headers: Record<string, string> = {}) => rawRequest(url, { headers, ca: emulator.ca });
 
 async function imdsToken(resource: string): Promise<string> {
-  const answer = await rawRequest(withQuery(emulator.endpoints.imds!, { "api-version": "2018-02-01", resource }), { headers: { Metadata: "true" } });
+  const answer = await rawRequest(withQuery(emulator.endpoints.imds!, { "api-version": "2018-02-01", resource }), {
+    headers: { Metadata: "true" },
+  });
   return String(answer.json!["access_token"]);
 }
 
@@ -32,7 +35,9 @@ describe("emulated Key Vault", () => {
     expect(answer.headers["www-authenticate"]).toBe(
       `Bearer authorization="https://login.microsoftonline.com/${emulator.identities.tenantId}", resource="https://vault.azure.net"`,
     );
-    expect(answer.json).toEqual({ error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } });
+    expect(answer.json).toEqual({
+      error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." },
+    });
   });
 
   it("gives the secret for an emulator token for https://vault.azure.net", async () => {
@@ -41,15 +46,24 @@ describe("emulated Key Vault", () => {
     expect(answer.json).toMatchObject({
       value: "s3cret",
       id: expect.stringMatching(new RegExp(`^${emulator.keyVaultUrl}secrets/db-password/[0-9a-f]{32}$`)),
-      attributes: { enabled: true, created: expect.any(Number), updated: expect.any(Number), recoveryLevel: "Recoverable+Purgeable" },
+      attributes: {
+        enabled: true,
+        created: expect.any(Number),
+        updated: expect.any(Number),
+        recoveryLevel: "Recoverable+Purgeable",
+      },
     });
     const version = String(answer.json!["id"]).split("/").pop()!;
-    const byVersion = await get(secretUrl(`secrets/db-password/${version}`), { Authorization: `Bearer ${await imdsToken("https://vault.azure.net/")}` });
+    const byVersion = await get(secretUrl(`secrets/db-password/${version}`), {
+      Authorization: `Bearer ${await imdsToken("https://vault.azure.net/")}`,
+    });
     expect(byVersion.json!["value"]).toBe("s3cret");
   });
 
   it("refuses a token for another resource, with the challenge again", async () => {
-    const answer = await get(secretUrl(), { Authorization: `Bearer ${await imdsToken("https://management.azure.com")}` });
+    const answer = await get(secretUrl(), {
+      Authorization: `Bearer ${await imdsToken("https://management.azure.com")}`,
+    });
     expect(answer.status).toBe(401);
     expect(answer.headers["www-authenticate"]).toContain('resource="https://vault.azure.net"');
     expect(JSON.stringify(answer.json)).toContain("invalid audience");
@@ -58,7 +72,16 @@ describe("emulated Key Vault", () => {
   it("refuses a token it did not sign", async () => {
     const stranger = await TokenSigner.create();
     const now = Math.floor(Date.now() / 1000);
-    const forged = stranger.sign({ aud: "https://vault.azure.net", iss: "x", iat: now, nbf: now, exp: now + 3600, tid: "t", oid: "o", sub: "o" });
+    const forged = stranger.sign({
+      aud: "https://vault.azure.net",
+      iss: "x",
+      iat: now,
+      nbf: now,
+      exp: now + 3600,
+      tid: "t",
+      oid: "o",
+      sub: "o",
+    });
     const answer = await get(secretUrl(), { Authorization: `Bearer ${forged}` });
     expect(answer.status).toBe(401);
     expect(JSON.stringify(answer.json)).toContain("not signed by this emulator");

@@ -29,21 +29,30 @@ describe("our credentials against the emulator", () => {
   it("ImdsCredential, from AZURE_POD_IDENTITY_AUTHORITY_HOST", async () => {
     useOnlyEnv(emulator.env.imds);
     const token = await new ImdsCredential().getToken(SCOPE);
-    expect(claimsOf(token.token)).toMatchObject({ aud: "https://vault.azure.net", oid: emulator.identities.systemAssigned!.objectId });
+    expect(claimsOf(token.token)).toMatchObject({
+      aud: "https://vault.azure.net",
+      oid: emulator.identities.systemAssigned!.objectId,
+    });
     expect(token.expiresOnTimestamp).toBe(Number(claimsOf(token.token)["exp"]) * 1000);
   });
 
   it("ImdsCredential with a user-assigned identity by client id, object id and resource id", async () => {
     useOnlyEnv(emulator.env.imds);
     const identity = emulator.identities.userAssigned[0]!;
-    for (const options of [{ clientId: identity.clientId }, { objectId: identity.objectId }, { resourceId: identity.resourceId }]) {
+    for (const options of [
+      { clientId: identity.clientId },
+      { objectId: identity.objectId },
+      { resourceId: identity.resourceId },
+    ]) {
       expect(claimsOf((await new ImdsCredential(options).getToken(SCOPE)).token)["oid"]).toBe(identity.objectId);
     }
   });
 
   it("ImdsCredential: an identity the host does not have is 'unavailable', as IMDS's 400 means", async () => {
     useOnlyEnv(emulator.env.imds);
-    const error = await new ImdsCredential({ clientId: "00000000-0000-0000-0000-00000000dead" }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await new ImdsCredential({ clientId: "00000000-0000-0000-0000-00000000dead" })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CredentialUnavailableError);
     expect((error as Error).message).toContain("Identity not found");
   });
@@ -58,7 +67,9 @@ describe("our credentials against the emulator", () => {
   it("ArcCredential with a user-assigned identity, checked against the claims", async () => {
     useOnlyEnv(emulator.env.arc);
     const identity = emulator.identities.userAssigned[0]!;
-    const token = await new ArcCredential({ tokenFolder: emulator.tokenFolder, clientId: identity.clientId }).getToken(SCOPE);
+    const token = await new ArcCredential({ tokenFolder: emulator.tokenFolder, clientId: identity.clientId }).getToken(
+      SCOPE,
+    );
     expect(claimsOf(token.token)["appid"]).toBe(identity.clientId);
   });
 
@@ -72,14 +83,21 @@ describe("our credentials against the emulator", () => {
   it("CloudShellCredential, from MSI_ENDPOINT", async () => {
     useOnlyEnv(emulator.env.cloudshell);
     const token = await new CloudShellCredential().getToken(SCOPE);
-    expect(claimsOf(token.token)).toMatchObject({ oid: emulator.identities.cloudShellUser.objectId, upn: "user@emulator.invalid" });
+    expect(claimsOf(token.token)).toMatchObject({
+      oid: emulator.identities.cloudShellUser.objectId,
+      upn: "user@emulator.invalid",
+    });
   });
 
   it("AppServiceCredential, from IDENTITY_ENDPOINT and IDENTITY_HEADER", async () => {
     useOnlyEnv(emulator.env.appservice);
     const identity = emulator.identities.userAssigned[0]!;
-    expect(claimsOf((await new AppServiceCredential().getToken(SCOPE)).token)["oid"]).toBe(emulator.identities.systemAssigned!.objectId);
-    expect(claimsOf((await new AppServiceCredential({ objectId: identity.objectId }).getToken(SCOPE)).token)["oid"]).toBe(identity.objectId);
+    expect(claimsOf((await new AppServiceCredential().getToken(SCOPE)).token)["oid"]).toBe(
+      emulator.identities.systemAssigned!.objectId,
+    );
+    expect(
+      claimsOf((await new AppServiceCredential({ objectId: identity.objectId }).getToken(SCOPE)).token)["oid"],
+    ).toBe(identity.objectId);
   });
 
   it("ManagedIdentityChainCredential finds each emulated source from its environment", async () => {
@@ -91,7 +109,10 @@ describe("our credentials against the emulator", () => {
     ] as const) {
       useOnlyEnv(emulator.env[source]);
       const before = emulator.requests.filter((r) => r.endpoint === source).length;
-      const credential = new ManagedIdentityChainCredential({ tokenFolder: emulator.tokenFolder, arcAgentPath: "/nonexistent/himds" });
+      const credential = new ManagedIdentityChainCredential({
+        tokenFolder: emulator.tokenFolder,
+        arcAgentPath: "/nonexistent/himds",
+      });
       expect(claimsOf((await credential.getToken(SCOPE)).token)["oid"]).toBe(expected);
       expect(emulator.requests.filter((r) => r.endpoint === source).length).toBeGreaterThan(before);
       vi.unstubAllEnvs();
@@ -104,7 +125,10 @@ describe("an old Arc agent that ignores the identity asked for", () => {
     const old = await startEmulator({ sources: ["arc"], arc: { ignoresUserAssignedIdentity: true } });
     try {
       useOnlyEnv(old.env.arc);
-      const credential = new ArcCredential({ tokenFolder: old.tokenFolder, clientId: old.identities.userAssigned[0]!.clientId });
+      const credential = new ArcCredential({
+        tokenFolder: old.tokenFolder,
+        clientId: old.identities.userAssigned[0]!.clientId,
+      });
       const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthenticationError);
       expect((error as Error).message).toContain("appid");

@@ -77,7 +77,11 @@ describe("samples/keyVaultArc.ts", () => {
 });
 
 describe("samples/keyVaultChain.ts", () => {
-  const base = () => ({ vaultUrl: emulator.keyVaultUrl, secretName: "db-password", clientOptions: emulatedKeyVaultClientOptions(emulator.ca) });
+  const base = () => ({
+    vaultUrl: emulator.keyVaultUrl,
+    secretName: "db-password",
+    clientOptions: emulatedKeyVaultClientOptions(emulator.ca),
+  });
 
   it("reads the secret with the host's managed identity (the emulated Arc server), never the fallback", async () => {
     useOnlyEnv(emulator.env.arc);
@@ -94,7 +98,11 @@ describe("samples/keyVaultChain.ts", () => {
   it("falls back when the host has no managed identity", async () => {
     useOnlyEnv({ AZURE_POD_IDENTITY_AUTHORITY_HOST: `http://127.0.0.1:${await closedPort()}` });
     const fallback = fallbackCredential();
-    const secret = await keyVaultChain({ ...base(), managedIdentity: { arcAgentPath: "/nonexistent/himds" }, fallback: fallback.credential });
+    const secret = await keyVaultChain({
+      ...base(),
+      managedIdentity: { arcAgentPath: "/nonexistent/himds" },
+      fallback: fallback.credential,
+    });
     expect(secret.value).toBe("correct horse battery staple");
     expect(fallback.calls).toEqual(["https://vault.azure.net/.default"]);
   });
@@ -120,6 +128,8 @@ describe("samples/storageBlob.ts", () => {
     expect(client.url).toMatch(/^https:\/\/myaccount\.blob\.core\.windows\.net\/?$/);
     expect(client.accountName).toBe("myaccount");
     expect(client.credential).toBe(credential);
-    expect(storageBlob("https://other.blob.core.windows.net").credential).toBeInstanceOf(ManagedIdentityChainCredential);
+    expect(storageBlob("https://other.blob.core.windows.net").credential).toBeInstanceOf(
+      ManagedIdentityChainCredential,
+    );
   });
 });

@@ -27,10 +27,20 @@ describe("TokenSigner", () => {
   it("signs an RS256 JWT that the published public key verifies", () => {
     const token = signer.sign(claims());
     const [header, payload, signature] = token.split(".") as [string, string, string];
-    expect(JSON.parse(Buffer.from(header, "base64url").toString())).toEqual({ typ: "JWT", alg: "RS256", kid: signer.kid });
-    expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({ ...claims(), ver: "1.0", uti: expect.any(String) });
+    expect(JSON.parse(Buffer.from(header, "base64url").toString())).toEqual({
+      typ: "JWT",
+      alg: "RS256",
+      kid: signer.kid,
+    });
+    expect(JSON.parse(Buffer.from(payload, "base64url").toString())).toMatchObject({
+      ...claims(),
+      ver: "1.0",
+      uti: expect.any(String),
+    });
     const key = createPublicKey(signer.publicKeyPem);
-    expect(verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))).toBe(true);
+    expect(verify("RSA-SHA256", Buffer.from(`${header}.${payload}`), key, Buffer.from(signature, "base64url"))).toBe(
+      true,
+    );
   });
 
   it("accepts its own token for the audience", () => {
@@ -39,16 +49,25 @@ describe("TokenSigner", () => {
 
   it("refuses another signer's token, even with the same kid", () => {
     const forged = other.sign(claims());
-    expect(signer.verify(forged, VAULT, NOW)).toEqual({ valid: false, reason: "the token was not signed by this emulator" });
+    expect(signer.verify(forged, VAULT, NOW)).toEqual({
+      valid: false,
+      reason: "the token was not signed by this emulator",
+    });
     const [, payload, signature] = forged.split(".");
     const header = Buffer.from(JSON.stringify({ typ: "JWT", alg: "RS256", kid: signer.kid })).toString("base64url");
-    expect(signer.verify(`${header}.${payload}.${signature}`, VAULT, NOW)).toEqual({ valid: false, reason: "the token's signature is invalid" });
+    expect(signer.verify(`${header}.${payload}.${signature}`, VAULT, NOW)).toEqual({
+      valid: false,
+      reason: "the token's signature is invalid",
+    });
   });
 
   it("refuses a token whose claims were changed after signing", () => {
     const [header, , signature] = signer.sign(claims()).split(".");
     const payload = Buffer.from(JSON.stringify(claims({ oid: "someone-else" }))).toString("base64url");
-    expect(signer.verify(`${header}.${payload}.${signature}`, VAULT, NOW)).toMatchObject({ valid: false, reason: "the token's signature is invalid" });
+    expect(signer.verify(`${header}.${payload}.${signature}`, VAULT, NOW)).toMatchObject({
+      valid: false,
+      reason: "the token's signature is invalid",
+    });
   });
 
   it("refuses another audience, an expired token and a token not yet valid (with 5 minutes of skew)", () => {
@@ -58,7 +77,10 @@ describe("TokenSigner", () => {
     });
     const token = signer.sign(claims());
     expect(signer.verify(token, VAULT, NOW + 3600_000 + 299_000).valid).toBe(true);
-    expect(signer.verify(token, VAULT, NOW + 3600_000 + 301_000)).toEqual({ valid: false, reason: "the token has expired" });
+    expect(signer.verify(token, VAULT, NOW + 3600_000 + 301_000)).toEqual({
+      valid: false,
+      reason: "the token has expired",
+    });
     expect(signer.verify(token, VAULT, NOW - 301_000)).toEqual({ valid: false, reason: "the token is not valid yet" });
   });
 

@@ -27,7 +27,10 @@ describe("a challenge file swapped between check and read", () => {
     outside = unguessable("outside-secret");
     realm = await arc.write("race.key", inside);
     outsideFile = await arc.write("stolen.key", outside, arc.outside);
-    agent = await startArcAgent({ challenge: () => `Basic realm=${realm}`, authorized: () => tokenAnswer("arc-token") });
+    agent = await startArcAgent({
+      challenge: () => `Basic realm=${realm}`,
+      authorized: () => tokenAnswer("arc-token"),
+    });
   });
 
   afterEach(async () => {
@@ -53,14 +56,17 @@ describe("a challenge file swapped between check and read", () => {
   }
 
   /** Every Authorization header the agent received. */
-  const sentSecrets = (): unknown[] => agent.requests.map((r) => r.headers["authorization"]).filter((a) => a !== undefined);
+  const sentSecrets = (): unknown[] =>
+    agent.requests.map((r) => r.headers["authorization"]).filter((a) => a !== undefined);
 
   it("the file replaced by a symlink out of the folder after the checks: refused by the open itself", async () => {
     swapAfterRealpath(realm, async () => {
       await fsPromises.rm(realm);
       await fsPromises.symlink(outsideFile, realm);
     });
-    const error = await credential().getToken(SCOPE).catch((e: unknown) => e);
+    const error = await credential()
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/symbolic link/);
     expect(sentSecrets()).toEqual([]);
@@ -72,7 +78,9 @@ describe("a challenge file swapped between check and read", () => {
       await fsPromises.rm(realm);
       execFileSync("mkfifo", [realm]);
     });
-    const error = await credential().getToken(SCOPE).catch((e: unknown) => e);
+    const error = await credential()
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/not a regular file/);
     expect(sentSecrets()).toEqual([]);
@@ -108,7 +116,9 @@ describe("a challenge file swapped between check and read", () => {
 
   it("without a swap, the same outside file named directly is refused (the races above are the only way in)", async () => {
     realm = outsideFile;
-    const error = await credential().getToken(SCOPE).catch((e: unknown) => e);
+    const error = await credential()
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(sentSecrets()).toEqual([]);
   });

@@ -1,6 +1,12 @@
 // Security review: the Arc secret goes only to a loopback endpoint, only to the very URL (host and
 // port) that issued the challenge, and only in answer to a challenge.
-import { createHttpHeaders, createPipelineRequest, type HttpClient, type PipelineRequest, type SendRequest } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type HttpClient,
+  type PipelineRequest,
+  type SendRequest,
+} from "@azure/core-rest-pipeline";
 import fc from "fast-check";
 import { promises as fsPromises } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -23,7 +29,12 @@ function challengingNext(key: string): { next: SendRequest; sent: Sent[] } {
     const authorization = request.headers.get("Authorization");
     sent.push({ url: request.url, authorization });
     return authorization === undefined
-      ? { request, status: 401, headers: createHttpHeaders({ "WWW-Authenticate": `Basic realm=${key}` }), bodyAsText: "" }
+      ? {
+          request,
+          status: 401,
+          headers: createHttpHeaders({ "WWW-Authenticate": `Basic realm=${key}` }),
+          bodyAsText: "",
+        }
       : { request, status: 200, headers: createHttpHeaders(), bodyAsText: "{}" };
   };
   return { next, sent };
@@ -77,7 +88,12 @@ describe("where the Arc secret may go", () => {
       });
     }
 
-    const loopback = ["http://127.0.0.1:40342/token", "http://localhost:40342/token", "http://[::1]:40342/token", "http://127.8.9.10:1/token"];
+    const loopback = [
+      "http://127.0.0.1:40342/token",
+      "http://localhost:40342/token",
+      "http://[::1]:40342/token",
+      "http://127.8.9.10:1/token",
+    ];
     for (const url of loopback) {
       it(`a challenge from ${url}: the secret goes back to exactly that URL, once, and leaves the request afterwards`, async () => {
         // The same spy as above, seeing the one read here: so its silence above means something.
@@ -104,7 +120,11 @@ describe("where the Arc secret may go", () => {
         authorized: () => ({ status: 307, headers: { Location: `${elsewhere.origin}/token` } }),
       });
       servers.push(elsewhere, agent);
-      const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, retryOptions: { maxRetries: 0 } });
+      const credential = new ArcCredential({
+        endpoint: `${agent.origin}/token`,
+        tokenFolder: arc.folder,
+        retryOptions: { maxRetries: 0 },
+      });
       await expect(credential.getToken(SCOPE)).rejects.toMatchObject({ name: "AuthenticationError", statusCode: 307 });
       expect(elsewhere.requests).toHaveLength(0);
       expect(agent.requests.map((r) => r.headers["authorization"])).toEqual([undefined, `Basic ${secret}`]);
@@ -123,14 +143,24 @@ describe("where the Arc secret may go", () => {
         retryOptions: { maxRetries: 1, retryDelayInMs: 1, maxRetryDelayInMs: 1 },
       });
       await expect(credential.getToken(SCOPE)).resolves.toMatchObject({ token: "arc-token" });
-      expect(agent.requests.map((r) => r.headers["authorization"])).toEqual([undefined, `Basic ${secret}`, undefined, `Basic ${secret}`]);
+      expect(agent.requests.map((r) => r.headers["authorization"])).toEqual([
+        undefined,
+        `Basic ${secret}`,
+        undefined,
+        `Basic ${secret}`,
+      ]);
     });
 
     it("any endpoint URL at all: the secret goes only to a loopback host, to the URL that was just challenged", async () => {
       const endpoint = fc.oneof(
         fc.webUrl(),
         fc.integer({ min: 1, max: 65_535 }).map((port) => `http://127.0.0.1:${port}/metadata/identity/oauth2/token`),
-        fc.constantFrom("http://localhost:40342/x", "http://[::1]:1/x", "http://10.1.2.3:40342/x", "http://127.0.0.1.example.com/x"),
+        fc.constantFrom(
+          "http://localhost:40342/x",
+          "http://[::1]:1/x",
+          "http://10.1.2.3:40342/x",
+          "http://127.0.0.1.example.com/x",
+        ),
       );
       await fc.assert(
         fc.asyncProperty(endpoint, async (url) => {
@@ -141,17 +171,34 @@ describe("where the Arc secret may go", () => {
               const authorization = request.headers.get("Authorization");
               sent.push({ url: request.url, authorization });
               if (authorization === undefined) {
-                return { request, status: 401, headers: createHttpHeaders({ "WWW-Authenticate": `Basic realm="${key}"` }), bodyAsText: "" };
+                return {
+                  request,
+                  status: 401,
+                  headers: createHttpHeaders({ "WWW-Authenticate": `Basic realm="${key}"` }),
+                  bodyAsText: "",
+                };
               }
-              return { request, status: 200, headers: createHttpHeaders(), bodyAsText: JSON.stringify({ access_token: "t", expires_in: 3600 }) };
+              return {
+                request,
+                status: 200,
+                headers: createHttpHeaders(),
+                bodyAsText: JSON.stringify({ access_token: "t", expires_in: 3600 }),
+              };
             },
           };
-          const credential = new ArcCredential({ endpoint: url, httpClient, tokenFolder: arc.folder, retryOptions: { maxRetries: 0 } });
+          const credential = new ArcCredential({
+            endpoint: url,
+            httpClient,
+            tokenFolder: arc.folder,
+            retryOptions: { maxRetries: 0 },
+          });
           await credential.getToken(SCOPE).catch((error: unknown) => expect(error).toBeInstanceOf(AuthenticationError));
           sent.forEach((s, i) => {
             if (s.authorization === undefined) return;
             const host = new URL(s.url).hostname;
-            expect(["127.0.0.1", "localhost", "[::1]"].includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host), host).toBe(true);
+            expect(["127.0.0.1", "localhost", "[::1]"].includes(host) || /^127\.\d+\.\d+\.\d+$/.test(host), host).toBe(
+              true,
+            );
             expect(sent[i - 1]).toEqual({ url: s.url, authorization: undefined });
           });
         }),

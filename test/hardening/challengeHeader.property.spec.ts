@@ -15,9 +15,9 @@ const awkwardPath = fc.stringMatching(/^\/[A-Za-z0-9 ,;=._/"\\-]{1,300}\.key$/);
 const ows = fc.stringMatching(/^[ \t]{0,4}$/);
 const rws = fc.stringMatching(/^[ \t]{1,4}$/);
 const caseOf = (word: string): fc.Arbitrary<string> =>
-  fc.array(fc.boolean(), { minLength: word.length, maxLength: word.length }).map((upper) =>
-    [...word].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(""),
-  );
+  fc
+    .array(fc.boolean(), { minLength: word.length, maxLength: word.length })
+    .map((upper) => [...word].map((c, i) => (upper[i] ? c.toUpperCase() : c.toLowerCase())).join(""));
 
 /** Other challenges a server may send beside the Basic one. */
 const otherChallenge = fc.oneof(

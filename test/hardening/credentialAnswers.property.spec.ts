@@ -3,7 +3,13 @@
 // own error — never another exception, never an unhandled rejection, never an expired token.
 import fc from "fast-check";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ArcCredential, AuthenticationError, CloudShellCredential, CredentialUnavailableError, ImdsCredential } from "../../src/index.js";
+import {
+  ArcCredential,
+  AuthenticationError,
+  CloudShellCredential,
+  CredentialUnavailableError,
+  ImdsCredential,
+} from "../../src/index.js";
 import { type ArcFolders, makeArcFolders } from "../helpers/arcFixture.js";
 import { futureInstant, formattedExpiry, rawJsonValue } from "../helpers/expiryFormats.js";
 import { type Answer, startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
@@ -17,22 +23,48 @@ function body(now: number): fc.Arbitrary<string> {
   return fc.oneof(
     fc
       .record({
-        token: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).map((s) => JSON.stringify(s)), rawJsonValue),
-        expiresOn: fc.oneof(fc.integer({ min: -86_400, max: 86_400 * 400 }).map((s) => String(Math.floor(now / 1000) + s)), rawJsonValue),
+        token: fc.oneof(
+          fc.string({ minLength: 1, maxLength: 40 }).map((s) => JSON.stringify(s)),
+          rawJsonValue,
+        ),
+        expiresOn: fc.oneof(
+          fc.integer({ min: -86_400, max: 86_400 * 400 }).map((s) => String(Math.floor(now / 1000) + s)),
+          rawJsonValue,
+        ),
         expiresIn: fc.option(rawJsonValue, { nil: undefined }),
       })
-      .map(({ token, expiresOn, expiresIn }) => `{"access_token":${token},"expires_on":${expiresOn}${expiresIn ? `,"expires_in":${expiresIn}` : ""}}`),
+      .map(
+        ({ token, expiresOn, expiresIn }) =>
+          `{"access_token":${token},"expires_on":${expiresOn}${expiresIn ? `,"expires_in":${expiresIn}` : ""}}`,
+      ),
     expiry.map((e) => `{"access_token":"t","expires_on":${e}}`),
     rawJsonValue,
     fc.string(),
-    fc.constantFrom("", "<html><title>Proxy error</title></html>", '{"error":"invalid_request","error_description":"bad"}'),
+    fc.constantFrom(
+      "",
+      "<html><title>Proxy error</title></html>",
+      '{"error":"invalid_request","error_description":"bad"}',
+    ),
   );
 }
 
 /** Statuses the standard sources may see; 410 is left to the retry-policy properties (IMDS stretches it to 70 s). */
-const status = fc.oneof(fc.constantFrom(200, 200, 200, 201, 203, 204, 400, 401, 403, 404, 408, 429, 500, 502, 503), fc.integer({ min: 200, max: 599 }));
+const status = fc.oneof(
+  fc.constantFrom(200, 200, 200, 201, 203, 204, 400, 401, 403, 404, 408, 429, 500, 502, 503),
+  fc.integer({ min: 200, max: 599 }),
+);
 const challenge = fc.option(
-  fc.oneof(fc.string(), fc.constantFrom("Basic", "Basic realm=", 'Basic realm=""', "Basic realm=/etc/passwd", "Basic realm=relative.key", "Bearer realm=x")),
+  fc.oneof(
+    fc.string(),
+    fc.constantFrom(
+      "Basic",
+      "Basic realm=",
+      'Basic realm=""',
+      "Basic realm=/etc/passwd",
+      "Basic realm=relative.key",
+      "Bearer realm=x",
+    ),
+  ),
   { nil: undefined },
 );
 
@@ -61,8 +93,14 @@ describe("credentials against an endpoint that answers anything", () => {
 
   const credentials = {
     imds: () => new ImdsCredential({ endpoint: server.origin, retryOptions: { maxRetries: 0 } }),
-    cloudShell: () => new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token`, retryOptions: { maxRetries: 0 } }),
-    arc: () => new ArcCredential({ endpoint: `${server.origin}/token`, tokenFolder: arc.folder, retryOptions: { maxRetries: 0 } }),
+    cloudShell: () =>
+      new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token`, retryOptions: { maxRetries: 0 } }),
+    arc: () =>
+      new ArcCredential({
+        endpoint: `${server.origin}/token`,
+        tokenFolder: arc.folder,
+        retryOptions: { maxRetries: 0 },
+      }),
   };
 
   for (const [name, make] of Object.entries(credentials)) {
@@ -73,24 +111,31 @@ describe("credentials against an endpoint that answers anything", () => {
       // own on a 205 that carries a body. Every request here goes to the 127.0.0.1 server above.
       await withoutNockInterceptor(() =>
         fc.assert(
-        fc.asyncProperty(status, body(Date.now()), challenge, async (code, text, wwwAuthenticate) => {
-          if (name === "imds" && code === 410) return;
-          answer = { status: code, body: text, headers: wwwAuthenticate === undefined ? {} : { "WWW-Authenticate": wwwAuthenticate } };
-          try {
-            const token = await make().getToken(SCOPE);
-            expect(typeof token.token).toBe("string");
-            expect(token.token.length).toBeGreaterThan(0);
-            expect(Number.isInteger(token.expiresOnTimestamp)).toBe(true);
-            expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now());
-            expect(token.refreshAfterTimestamp).toBeLessThan(token.expiresOnTimestamp);
-            expect(code >= 200 && code < 300).toBe(true);
-            tokens++;
-          } catch (error) {
-            errors++;
-            expect([AuthenticationError, CredentialUnavailableError].some((type) => error instanceof type), String(error)).toBe(true);
-          }
-        }),
-        { numRuns: 250 },
+          fc.asyncProperty(status, body(Date.now()), challenge, async (code, text, wwwAuthenticate) => {
+            if (name === "imds" && code === 410) return;
+            answer = {
+              status: code,
+              body: text,
+              headers: wwwAuthenticate === undefined ? {} : { "WWW-Authenticate": wwwAuthenticate },
+            };
+            try {
+              const token = await make().getToken(SCOPE);
+              expect(typeof token.token).toBe("string");
+              expect(token.token.length).toBeGreaterThan(0);
+              expect(Number.isInteger(token.expiresOnTimestamp)).toBe(true);
+              expect(token.expiresOnTimestamp).toBeGreaterThan(Date.now());
+              expect(token.refreshAfterTimestamp).toBeLessThan(token.expiresOnTimestamp);
+              expect(code >= 200 && code < 300).toBe(true);
+              tokens++;
+            } catch (error) {
+              errors++;
+              expect(
+                [AuthenticationError, CredentialUnavailableError].some((type) => error instanceof type),
+                String(error),
+              ).toBe(true);
+            }
+          }),
+          { numRuns: 250 },
         ),
       );
       // Both outcomes were exercised, not just one.

@@ -4,7 +4,13 @@ import { createHttpHeaders, type HttpClient, type PipelineRequest } from "@azure
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { readEnv } from "../../src/environment.js";
-import { ArcCredential, AuthenticationError, CloudShellCredential, CredentialUnavailableError, ImdsCredential } from "../../src/index.js";
+import {
+  ArcCredential,
+  AuthenticationError,
+  CloudShellCredential,
+  CredentialUnavailableError,
+  ImdsCredential,
+} from "../../src/index.js";
 
 /** Values an environment variable may hold: blank, padded, URL-like, garbage. */
 const envValue = fc.oneof(
@@ -33,7 +39,12 @@ function recordingClient(): { httpClient: HttpClient; urls: string[] } {
     httpClient: {
       async sendRequest(request: PipelineRequest) {
         urls.push(request.url);
-        return { request, status: 200, headers: createHttpHeaders(), bodyAsText: JSON.stringify({ access_token: "env-token", expires_in: 3600 }) };
+        return {
+          request,
+          status: 200,
+          headers: createHttpHeaders(),
+          bodyAsText: JSON.stringify({ access_token: "env-token", expires_in: 3600 }),
+        };
       },
     },
   };
@@ -58,9 +69,21 @@ describe("readEnv under fuzzing", () => {
 
 describe("credentials under any value of their environment variables", () => {
   const cases = [
-    { variable: "IDENTITY_ENDPOINT", make: (httpClient: HttpClient) => new ArcCredential({ httpClient }), fallback: "http://127.0.0.1:40342/" },
-    { variable: "MSI_ENDPOINT", make: (httpClient: HttpClient) => new CloudShellCredential({ httpClient }), fallback: "http://localhost:50342/" },
-    { variable: "AZURE_POD_IDENTITY_AUTHORITY_HOST", make: (httpClient: HttpClient) => new ImdsCredential({ httpClient }), fallback: "http://169.254.169.254/" },
+    {
+      variable: "IDENTITY_ENDPOINT",
+      make: (httpClient: HttpClient) => new ArcCredential({ httpClient }),
+      fallback: "http://127.0.0.1:40342/",
+    },
+    {
+      variable: "MSI_ENDPOINT",
+      make: (httpClient: HttpClient) => new CloudShellCredential({ httpClient }),
+      fallback: "http://localhost:50342/",
+    },
+    {
+      variable: "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+      make: (httpClient: HttpClient) => new ImdsCredential({ httpClient }),
+      fallback: "http://169.254.169.254/",
+    },
   ];
 
   for (const { variable, make, fallback } of cases) {

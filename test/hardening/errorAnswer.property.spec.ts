@@ -15,7 +15,9 @@ const errorBody = fc.oneof(
   fc.record({ error: fc.record({ code: fc.anything(), message: fc.anything() }) }).map((o) => JSON.stringify(o)),
   fc.record({ message: fc.anything(), Message: fc.anything() }).map((o) => JSON.stringify(o)),
   fc.string().map((title) => `<html><head><title>${title}</title></head><body>x</body></html>`),
-  fc.string({ minLength: 400, maxLength: 5_000 }).map((description) => JSON.stringify({ error: "e", error_description: description })),
+  fc
+    .string({ minLength: 400, maxLength: 5_000 })
+    .map((description) => JSON.stringify({ error: "e", error_description: description })),
   fc.constant(undefined),
 );
 
@@ -44,13 +46,17 @@ describe("readErrorAnswer under fuzzing", () => {
 
   it("keeps the endpoint's own error and description when they are strings", () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[a-z_]{1,40}$/), fc.stringMatching(/^[A-Za-z0-9 .,]{1,200}$/), (error, description) => {
-        const trimmed = description.replace(/\s+/g, " ").trim();
-        expect(readErrorAnswer(JSON.stringify({ error, error_description: description })).errorResponse).toEqual({
-          error,
-          errorDescription: trimmed,
-        });
-      }),
+      fc.property(
+        fc.stringMatching(/^[a-z_]{1,40}$/),
+        fc.stringMatching(/^[A-Za-z0-9 .,]{1,200}$/),
+        (error, description) => {
+          const trimmed = description.replace(/\s+/g, " ").trim();
+          expect(readErrorAnswer(JSON.stringify({ error, error_description: description })).errorResponse).toEqual({
+            error,
+            errorDescription: trimmed,
+          });
+        },
+      ),
     );
   });
 
@@ -63,7 +69,7 @@ describe("readErrorAnswer under fuzzing", () => {
       " ".repeat(n) + "x",
       "\n".repeat(n),
       "[".repeat(n),
-      '{"error":' .repeat(n / 9),
+      '{"error":'.repeat(n / 9),
       JSON.stringify({ error: "e", error_description: " \t".repeat(n / 2) + "x" }),
       "<" + " ".repeat(n),
     ];

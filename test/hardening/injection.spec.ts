@@ -2,7 +2,13 @@
 // resourceId, scope, a header secret, the Arc file) can add a query parameter, a form field or a
 // header. Values are percent-encoded; a line break or other control character is refused cleanly.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { AppServiceCredential, ArcCredential, AuthenticationError, CloudShellCredential, ImdsCredential } from "../../src/index.js";
+import {
+  AppServiceCredential,
+  ArcCredential,
+  AuthenticationError,
+  CloudShellCredential,
+  ImdsCredential,
+} from "../../src/index.js";
 import { makeArcFolders, startArcAgent } from "../helpers/arcFixture.js";
 import { type SeenRequest, startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
@@ -44,8 +50,12 @@ describe("no parameter or header injection", () => {
     for (const [option, parameter] of identities) {
       it(`IMDS ${option} with & = # % + space ? / and quotes: the exact query string, one parameter each`, async () => {
         const { server, targets } = await rawServer();
-        await new ImdsCredential({ endpoint: server.origin, [option]: HOSTILE }).getToken("https://vault.azure.net/.default");
-        expect(targets).toEqual([`/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${VAULT}&${parameter}=${HOSTILE_ENCODED}`]);
+        await new ImdsCredential({ endpoint: server.origin, [option]: HOSTILE }).getToken(
+          "https://vault.azure.net/.default",
+        );
+        expect(targets).toEqual([
+          `/metadata/identity/oauth2/token?api-version=2018-02-01&resource=${VAULT}&${parameter}=${HOSTILE_ENCODED}`,
+        ]);
         const query = server.requests[0]!.url.searchParams;
         expect([...query.keys()]).toEqual(["api-version", "resource", parameter]);
         expect(query.get(parameter)).toBe(HOSTILE);
@@ -55,14 +65,18 @@ describe("no parameter or header injection", () => {
     it("a scope with & = # %: the exact query string; the resource comes back whole and adds no parameter", async () => {
       const { server, targets } = await rawServer();
       await new ImdsCredential({ endpoint: server.origin }).getToken(`https://x.example/${HOSTILE_SCOPE}/.default`);
-      expect(targets).toEqual([`/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fx.example%2F${HOSTILE_SCOPE_ENCODED}`]);
+      expect(targets).toEqual([
+        `/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fx.example%2F${HOSTILE_SCOPE_ENCODED}`,
+      ]);
       expect([...server.requests[0]!.url.searchParams.keys()]).toEqual(["api-version", "resource"]);
       expect(server.requests[0]!.url.searchParams.get("resource")).toBe(`https://x.example/${HOSTILE_SCOPE}`);
     });
 
     it("a scope that tries to override api-version or add client_id stays inside the resource value", async () => {
       const { server, targets } = await rawServer();
-      await new ImdsCredential({ endpoint: server.origin }).getToken("https://v.example&api-version=1999-01-01&client_id=evil/.default");
+      await new ImdsCredential({ endpoint: server.origin }).getToken(
+        "https://v.example&api-version=1999-01-01&client_id=evil/.default",
+      );
       expect(targets).toEqual([
         "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fv.example%26api-version%3D1999-01-01%26client_id%3Devil",
       ]);
@@ -76,7 +90,11 @@ describe("no parameter or header injection", () => {
         const key = await arc.write("q.key", "arc-secret-value");
         const agent = await startArcAgent({ challenge: () => `Basic realm=${key}`, authorized: () => tokenAnswer() });
         servers.push(agent);
-        const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, clientId: HOSTILE });
+        const credential = new ArcCredential({
+          endpoint: `${agent.origin}/token`,
+          tokenFolder: arc.folder,
+          clientId: HOSTILE,
+        });
         // The identity check fails closed (the token names no client id): the requests are what matters here.
         await credential.getToken("https://vault.azure.net/.default").catch(() => undefined);
         const expected = `/token?api-version=2020-06-01&resource=${VAULT}&client_id=${HOSTILE_ENCODED}`;
@@ -91,7 +109,9 @@ describe("no parameter or header injection", () => {
     it("a scope with & = # %: the exact body, one field", async () => {
       const server = await startTokenServer(() => tokenAnswer());
       servers.push(server);
-      await new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token` }).getToken(`https://x.example/${HOSTILE_SCOPE}/.default`);
+      await new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token` }).getToken(
+        `https://x.example/${HOSTILE_SCOPE}/.default`,
+      );
       expect(server.requests[0]!.body).toBe(`resource=https%3A%2F%2Fx.example%2F${HOSTILE_SCOPE_ENCODED}`);
       expect([...new URLSearchParams(server.requests[0]!.body).keys()]).toEqual(["resource"]);
       expect(server.requests[0]!.url.search).toBe("");
@@ -115,9 +135,10 @@ describe("no parameter or header injection", () => {
       for (const option of ["clientId", "objectId", "resourceId"] as const) {
         it(`${option} holding ${JSON.stringify(tail)}: a TypeError at construction, nothing sent`, async () => {
           const { server } = await rawServer();
-          expect(() => new ImdsCredential({ endpoint: server.origin, [option]: `11111111-2222-3333-4444-555555555555${tail}` })).toThrow(
-            new RegExp(`${option}.*control character`),
-          );
+          expect(
+            () =>
+              new ImdsCredential({ endpoint: server.origin, [option]: `11111111-2222-3333-4444-555555555555${tail}` }),
+          ).toThrow(new RegExp(`${option}.*control character`));
           expect(() => new ArcCredential({ endpoint: server.origin, [option]: `id${tail}` })).toThrow(TypeError);
           expect(server.requests).toHaveLength(0);
         });
@@ -131,12 +152,20 @@ describe("no parameter or header injection", () => {
         const key = await arc.write("crlf.key", "secret-part-one\r\nX-Injected: yes");
         const agent = await startArcAgent({ challenge: () => `Basic realm=${key}`, authorized: () => tokenAnswer() });
         servers.push(agent);
-        const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, retryOptions: { maxRetries: 0 } });
+        const credential = new ArcCredential({
+          endpoint: `${agent.origin}/token`,
+          tokenFolder: arc.folder,
+          retryOptions: { maxRetries: 0 },
+        });
         const error = await credential.getToken("https://vault.azure.net/.default").catch((e: unknown) => e);
         expect(error).toBeInstanceOf(AuthenticationError);
         expect((error as Error).message).toMatch(/line break/);
         expect((error as Error).message).not.toContain("secret-part-one");
-        expect(agent.requests.every((r) => r.headers["x-injected"] === undefined && r.headers["authorization"] === undefined)).toBe(true);
+        expect(
+          agent.requests.every(
+            (r) => r.headers["x-injected"] === undefined && r.headers["authorization"] === undefined,
+          ),
+        ).toBe(true);
       } finally {
         await arc.remove();
       }
@@ -157,8 +186,12 @@ describe("no parameter or header injection", () => {
     it("a baseline: the same requests without hostile values carry exactly the same header names", async () => {
       const plain = await rawServer();
       const hostile = await rawServer();
-      await new ImdsCredential({ endpoint: plain.server.origin, clientId: "plain" }).getToken("https://vault.azure.net/.default");
-      await new ImdsCredential({ endpoint: hostile.server.origin, clientId: HOSTILE }).getToken(`https://x.example/${HOSTILE_SCOPE}/.default`);
+      await new ImdsCredential({ endpoint: plain.server.origin, clientId: "plain" }).getToken(
+        "https://vault.azure.net/.default",
+      );
+      await new ImdsCredential({ endpoint: hostile.server.origin, clientId: HOSTILE }).getToken(
+        `https://x.example/${HOSTILE_SCOPE}/.default`,
+      );
       expect(headerNames(hostile.server.requests[0]!)).toEqual(headerNames(plain.server.requests[0]!));
     });
   });

@@ -42,7 +42,8 @@ describe("redirects are never followed", () => {
     expect((error as AuthenticationError).statusCode).toBe(status);
     expect((error as Error).message).toContain(`answered ${status}`);
     expect(target.requests).toHaveLength(0);
-    for (const server of servers) expect(server.requests.filter((r) => r.url.pathname.startsWith("/elsewhere"))).toEqual([]);
+    for (const server of servers)
+      expect(server.requests.filter((r) => r.url.pathname.startsWith("/elsewhere"))).toEqual([]);
   }
 
   for (const [where, to] of LOCATIONS) {
@@ -62,7 +63,10 @@ describe("redirects are never followed", () => {
         it(`Cloud Shell ${status} to its POST: not followed, the form body goes nowhere else`, async () => {
           const server = await startTokenServer(() => redirect(status));
           servers.push(server);
-          const credential = new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token`, retryOptions: NO_RETRY });
+          const credential = new CloudShellCredential({
+            endpoint: `${server.origin}/oauth2/token`,
+            retryOptions: NO_RETRY,
+          });
           await expectRedirectRefused(credential.getToken(SCOPE), status);
           expect(server.requests).toHaveLength(1);
         });
@@ -70,7 +74,11 @@ describe("redirects are never followed", () => {
         it(`Arc ${status} instead of the challenge: not followed, no file read`, async () => {
           const server = await startTokenServer(() => redirect(status));
           servers.push(server);
-          const credential = new ArcCredential({ endpoint: `${server.origin}/token`, tokenFolder: arc.folder, retryOptions: NO_RETRY });
+          const credential = new ArcCredential({
+            endpoint: `${server.origin}/token`,
+            tokenFolder: arc.folder,
+            retryOptions: NO_RETRY,
+          });
           await expectRedirectRefused(credential.getToken(SCOPE), status);
           expect(server.requests.map((r) => r.headers["authorization"])).toEqual([undefined]);
         });
@@ -78,9 +86,16 @@ describe("redirects are never followed", () => {
         it(`Arc ${status} after the challenge: not followed, the secret goes nowhere else`, async () => {
           const secret = unguessable("arc-secret");
           const key = await arc.write("redirect.key", secret);
-          const agent = await startArcAgent({ challenge: () => `Basic realm=${key}`, authorized: () => redirect(status) });
+          const agent = await startArcAgent({
+            challenge: () => `Basic realm=${key}`,
+            authorized: () => redirect(status),
+          });
           servers.push(agent);
-          const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, retryOptions: NO_RETRY });
+          const credential = new ArcCredential({
+            endpoint: `${agent.origin}/token`,
+            tokenFolder: arc.folder,
+            retryOptions: NO_RETRY,
+          });
           await expectRedirectRefused(credential.getToken(SCOPE), status);
           expect(agent.requests.map((r) => r.headers["authorization"])).toEqual([undefined, `Basic ${secret}`]);
         });

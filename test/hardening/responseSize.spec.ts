@@ -84,7 +84,9 @@ describe("response bodies above 1 MiB", () => {
       res.writeHead(200, { "Content-Type": "application/json", "Content-Length": String(2 * MIB) });
       res.write("{"); // and nothing more: a client that waited for the rest would wait for ever
     });
-    const error = await new ImdsCredential({ endpoint: server.origin, retryOptions: SLOW_TRY }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await new ImdsCredential({ endpoint: server.origin, retryOptions: SLOW_TRY })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain(`larger than ${MIB} bytes`);
     await server.closed;
@@ -95,7 +97,9 @@ describe("response bodies above 1 MiB", () => {
       res.writeHead(200, { "Content-Type": "application/json" });
       endless(res, state);
     });
-    const error = await new ImdsCredential({ endpoint: server.origin, retryOptions: SLOW_TRY }).getToken(SCOPE).catch((e: unknown) => e);
+    const error = await new ImdsCredential({ endpoint: server.origin, retryOptions: SLOW_TRY })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain(`larger than ${MIB} bytes`);
     await server.closed;
@@ -108,7 +112,10 @@ describe("response bodies above 1 MiB", () => {
       res.writeHead(503, { "Content-Type": "text/plain" });
       endless(res, state);
     });
-    const credential = new ImdsCredential({ endpoint: server.origin, retryOptions: { ...SLOW_TRY, maxRetries: 3, retryDelayInMs: 1 } });
+    const credential = new ImdsCredential({
+      endpoint: server.origin,
+      retryOptions: { ...SLOW_TRY, maxRetries: 3, retryDelayInMs: 1 },
+    });
     const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toContain(`larger than ${MIB} bytes`);
@@ -125,7 +132,12 @@ describe("response bodies above 1 MiB", () => {
         const body = tokenBodyOfSize(size);
         expect(Buffer.byteLength(body)).toBe(size);
         const server = await serve((res) => {
-          res.writeHead(200, chunked ? { "Content-Type": "application/json" } : { "Content-Type": "application/json", "Content-Length": String(size) });
+          res.writeHead(
+            200,
+            chunked
+              ? { "Content-Type": "application/json" }
+              : { "Content-Type": "application/json", "Content-Length": String(size) },
+          );
           res.end(body);
         });
         const result = new ImdsCredential({ endpoint: server.origin, retryOptions: SLOW_TRY }).getToken(SCOPE);
@@ -146,7 +158,11 @@ describe("response bodies above 1 MiB", () => {
         res.writeHead(401, { "WWW-Authenticate": `Basic realm=${key}` });
         endless(res, state);
       });
-      const credential = new ArcCredential({ endpoint: `${server.origin}/token`, tokenFolder: arc.folder, retryOptions: SLOW_TRY });
+      const credential = new ArcCredential({
+        endpoint: `${server.origin}/token`,
+        tokenFolder: arc.folder,
+        retryOptions: SLOW_TRY,
+      });
       await expect(credential.getToken(SCOPE)).rejects.toThrow(`larger than ${MIB} bytes`);
       expect(authorizations).toEqual([undefined]);
     } finally {

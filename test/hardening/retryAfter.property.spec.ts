@@ -1,6 +1,11 @@
 // Property-based tests of Retry-After: whatever the header says, the parser gives a wait or nothing,
 // and the retry policies neither hang, nor wait longer than they allow, nor hammer the endpoint.
-import { createHttpHeaders, createPipelineRequest, type PipelineResponse, type SendRequest } from "@azure/core-rest-pipeline";
+import {
+  createHttpHeaders,
+  createPipelineRequest,
+  type PipelineResponse,
+  type SendRequest,
+} from "@azure/core-rest-pipeline";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { parseRetryAfter } from "../../src/pipeline/retryAfter.js";
@@ -18,7 +23,18 @@ const retryAfterValue = fc.oneof(
   fc.nat({ max: 120 }).map(String),
   fc.stringMatching(/^\d{1,400}$/),
   fc.integer({ min: -86_400, max: 86_400 }).map((s) => new Date(NOW + s * 1000).toUTCString()),
-  fc.constantFrom("0", "-1", "1.5", "1e3", " 5 ", "", "soon", "Thu, 01 Jan 1970 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT", "NaN"),
+  fc.constantFrom(
+    "0",
+    "-1",
+    "1.5",
+    "1e3",
+    " 5 ",
+    "",
+    "soon",
+    "Thu, 01 Jan 1970 00:00:00 GMT",
+    "Fri, 31 Dec 9999 23:59:59 GMT",
+    "NaN",
+  ),
   fc.string(),
 );
 
@@ -89,12 +105,18 @@ describe("the retry policies under any Retry-After", () => {
         async (policyName, options, status, retryAfter, jitter) => {
           vi.useFakeTimers({ now: NOW });
           vi.spyOn(Math, "random").mockReturnValue(jitter);
-          const { tries, final } = await runPolicy(policyName, options, status, retryAfter === undefined ? {} : { "Retry-After": retryAfter });
+          const { tries, final } = await runPolicy(
+            policyName,
+            options,
+            status,
+            retryAfter === undefined ? {} : { "Retry-After": retryAfter },
+          );
           const gaps = tries.slice(1).map((at, i) => at - tries[i]!);
           const imdsGone = policyName === "imds" && status === 410;
           // The bound: 1 + maxRetries; IMDS stretches a 410 to 70 s with retries at least 1 s apart, so at most 70 more.
           expect(tries.length).toBeLessThanOrEqual(1 + options.maxRetries + (imdsGone ? 70 : 0));
-          for (const gap of gaps) expect(gap).toBeLessThanOrEqual(Math.max(options.maxRetryDelayInMs, imdsGone ? 1_000 : 0));
+          for (const gap of gaps)
+            expect(gap).toBeLessThanOrEqual(Math.max(options.maxRetryDelayInMs, imdsGone ? 1_000 : 0));
           expect(final).toBe(status);
           vi.useRealTimers();
         },

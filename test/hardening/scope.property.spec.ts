@@ -13,8 +13,37 @@ const scopeText = fc.oneof(
   fc.string(),
   fc.webUrl().map((url) => `${url}${SUFFIX}`),
   fc.webUrl(),
-  fc.constantFrom("/.default", "//.default", "https://vault.azure.net/.default/.default", "api://x/.default", "https://a b/.default", "\u0000", "x\r\nHost: evil"),
-  fc.array(fc.constantFrom("https://", "vault", "/", ".default", "&", "#", "=", "%", "?", " ", "\t", "\r", "\n", "\u007f", "é"), { maxLength: 12 }).map((p) => p.join("")),
+  fc.constantFrom(
+    "/.default",
+    "//.default",
+    "https://vault.azure.net/.default/.default",
+    "api://x/.default",
+    "https://a b/.default",
+    "\u0000",
+    "x\r\nHost: evil",
+  ),
+  fc
+    .array(
+      fc.constantFrom(
+        "https://",
+        "vault",
+        "/",
+        ".default",
+        "&",
+        "#",
+        "=",
+        "%",
+        "?",
+        " ",
+        "\t",
+        "\r",
+        "\n",
+        "\u007f",
+        "é",
+      ),
+      { maxLength: 12 },
+    )
+    .map((p) => p.join("")),
 );
 
 describe("scopeToResource and singleScope under fuzzing", () => {

@@ -20,7 +20,9 @@ function renderings(value: unknown): Record<string, string> {
     inspect: inspect(value, { showHidden: true, depth: Infinity, getters: true }),
     message: typeof e?.message === "string" ? e.message : "",
     stack: typeof e?.stack === "string" ? e.stack : "",
-    ownProperties: JSON.stringify(Object.getOwnPropertyNames(value ?? {}).map((k) => String((value as Record<string, unknown>)[k]))),
+    ownProperties: JSON.stringify(
+      Object.getOwnPropertyNames(value ?? {}).map((k) => String((value as Record<string, unknown>)[k])),
+    ),
   };
 }
 
@@ -60,18 +62,34 @@ describe("no secret or token in logs, messages or renderings", () => {
 
   describe("an Arc agent that echoes the secret back in its error answer", () => {
     const echoes: [string, (authorization: string) => { status: number; body: unknown }][] = [
-      ["401 with the Authorization header in error_description", (a) => ({ status: 401, body: { error: "invalid_secret", error_description: `rejected ${a}` } })],
-      ["403 with the secret in App Service's 'message'", (a) => ({ status: 403, body: { message: `no access for ${a.slice(6)}` } })],
+      [
+        "401 with the Authorization header in error_description",
+        (a) => ({ status: 401, body: { error: "invalid_secret", error_description: `rejected ${a}` } }),
+      ],
+      [
+        "403 with the secret in App Service's 'message'",
+        (a) => ({ status: 403, body: { message: `no access for ${a.slice(6)}` } }),
+      ],
       ["500 with the secret as plain text", (a) => ({ status: 500, body: `internal error handling ${a}` })],
-      ["404 with the secret in an HTML title", (a) => ({ status: 404, body: `<html><title>${a.slice(6)} not found</title></html>` })],
+      [
+        "404 with the secret in an HTML title",
+        (a) => ({ status: 404, body: `<html><title>${a.slice(6)} not found</title></html>` }),
+      ],
     ];
     for (const [name, answer] of echoes) {
       it(name, async () => {
         const secret = unguessable("arc-secret");
         const key = await arc.write("echo.key", secret);
-        const agent = await startArcAgent({ challenge: () => `Basic realm=${key}`, authorized: (r) => answer(String(r.headers["authorization"])) });
+        const agent = await startArcAgent({
+          challenge: () => `Basic realm=${key}`,
+          authorized: (r) => answer(String(r.headers["authorization"])),
+        });
         servers.push(agent);
-        const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, retryOptions: NO_RETRY });
+        const credential = new ArcCredential({
+          endpoint: `${agent.origin}/token`,
+          tokenFolder: arc.folder,
+          retryOptions: NO_RETRY,
+        });
 
         const error = await rejection(credential.getToken(SCOPE));
         // The secret did go out, to the agent that asked for it, and came back in the answer.
@@ -96,9 +114,16 @@ describe("no secret or token in logs, messages or renderings", () => {
 
     it("Cloud Shell: 302 with a token body (and no redirect followed)", async () => {
       const token = unguessable("cloudshell-token");
-      const server = await startTokenServer(() => ({ ...tokenAnswer(token), status: 302, headers: { Location: "http://127.0.0.1:9/elsewhere" } }));
+      const server = await startTokenServer(() => ({
+        ...tokenAnswer(token),
+        status: 302,
+        headers: { Location: "http://127.0.0.1:9/elsewhere" },
+      }));
       servers.push(server);
-      const credential = new CloudShellCredential({ endpoint: `${server.origin}/oauth2/token`, retryOptions: NO_RETRY });
+      const credential = new CloudShellCredential({
+        endpoint: `${server.origin}/oauth2/token`,
+        retryOptions: NO_RETRY,
+      });
       const error = await rejection(credential.getToken(SCOPE));
       expect(error.statusCode).toBe(302);
       expectHidden(token, error, credential);
@@ -108,9 +133,16 @@ describe("no secret or token in logs, messages or renderings", () => {
       const token = unguessable("arc-token");
       const secret = unguessable("arc-secret");
       const key = await arc.write("a.key", secret);
-      const agent = await startArcAgent({ challenge: () => `Basic realm=${key}`, authorized: () => ({ ...tokenAnswer(token), status: 403 }) });
+      const agent = await startArcAgent({
+        challenge: () => `Basic realm=${key}`,
+        authorized: () => ({ ...tokenAnswer(token), status: 403 }),
+      });
       servers.push(agent);
-      const credential = new ArcCredential({ endpoint: `${agent.origin}/token`, tokenFolder: arc.folder, retryOptions: NO_RETRY });
+      const credential = new ArcCredential({
+        endpoint: `${agent.origin}/token`,
+        tokenFolder: arc.folder,
+        retryOptions: NO_RETRY,
+      });
       const error = await rejection(credential.getToken(SCOPE));
       expectHidden(token, error, credential);
       expectHidden(secret, error, credential);

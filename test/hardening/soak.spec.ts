@@ -36,7 +36,10 @@ const RETRY = { maxRetries: 3, retryDelayInMs: 1_000, maxRetryDelayInMs: 8_000 }
  * maxRetryDelayInMs ends the retries at once; one up to 2 s is only asked for on a 429, which is
  * never retried past maxRetries.
  */
-const MAX_TRIES_PER_REQUEST = 1 + RETRY.maxRetries + Math.ceil(70_000 / (Math.min(RETRY.retryDelayInMs * 2 ** RETRY.maxRetries, RETRY.maxRetryDelayInMs) / 2));
+const MAX_TRIES_PER_REQUEST =
+  1 +
+  RETRY.maxRetries +
+  Math.ceil(70_000 / (Math.min(RETRY.retryDelayInMs * 2 ** RETRY.maxRetries, RETRY.maxRetryDelayInMs) / 2));
 
 const scopeOf = (call: number): string => `https://soak-${call % RESOURCES}.example/.default`;
 
@@ -73,7 +76,8 @@ function counters(): {
     perCall: {
       name: "soakRequestCounter",
       sendRequest(request, next) {
-        if (++requests % SAMPLE_EVERY === 0) watch(request, request.headers, ...(request.abortSignal ? [request.abortSignal] : []));
+        if (++requests % SAMPLE_EVERY === 0)
+          watch(request, request.headers, ...(request.abortSignal ? [request.abortSignal] : []));
         return next(request);
       },
     },
@@ -177,13 +181,18 @@ describe("fault soak", () => {
   ): Promise<void[]> {
     const check = (call: number, token: AccessToken): void => {
       const resource = scopeOf(call).slice(0, -"/.default".length);
-      if (!token.token.startsWith(soakTokenPrefix(resource))) outcomes.bad.push(`call ${call}: another resource's token`);
-      else if (!(token.expiresOnTimestamp > Date.now())) outcomes.bad.push(`call ${call}: expiry ${token.expiresOnTimestamp} not in the future`);
+      if (!token.token.startsWith(soakTokenPrefix(resource)))
+        outcomes.bad.push(`call ${call}: another resource's token`);
+      else if (!(token.expiresOnTimestamp > Date.now()))
+        outcomes.bad.push(`call ${call}: expiry ${token.expiresOnTimestamp} not in the future`);
       else outcomes.tokens++;
     };
     const caller = async (index: number): Promise<void> => {
       for (let call = first + index; call < last; call += CALLERS) {
-        const claims = withClaims && call % CLAIMS_EVERY === 0 ? `{"access_token":{"nbf":{"essential":true,"value":"${call}"}}}` : undefined;
+        const claims =
+          withClaims && call % CLAIMS_EVERY === 0
+            ? `{"access_token":{"nbf":{"essential":true,"value":"${call}"}}}`
+            : undefined;
         if (claims) outcomes.claimsCalls++;
         const options = claims ? { claims } : {};
         const pending = credential.getToken(scopeOf(call), options);
@@ -219,14 +228,22 @@ describe("fault soak", () => {
     const heapAfter = await heapAfterGc();
 
     const failedCalls = outcomes.authenticationErrors + outcomes.unavailable;
-    const summary = { ...outcomes, bad: outcomes.bad.slice(0, 5), requests: count.requests(), tries: count.tries(), upstream: endpoint.requests, byFault: endpoint.byFault };
+    const summary = {
+      ...outcomes,
+      bad: outcomes.bad.slice(0, 5),
+      requests: count.requests(),
+      tries: count.tries(),
+      upstream: endpoint.requests,
+      byFault: endpoint.byFault,
+    };
 
     // Every call ended, in a valid token for its own resource or one of the package's errors.
     expect(outcomes.bad, JSON.stringify(summary)).toEqual([]);
     expect(outcomes.tokens + failedCalls).toBe(CALLS);
     expect(unhandled).toEqual([]);
     // The faults really happened, and most calls still got a token.
-    for (const fault of Object.keys(endpoint.byFault)) expect(endpoint.byFault[fault as keyof typeof endpoint.byFault], fault).toBeGreaterThan(0);
+    for (const fault of Object.keys(endpoint.byFault))
+      expect(endpoint.byFault[fault as keyof typeof endpoint.byFault], fault).toBeGreaterThan(0);
     expect(outcomes.tokens).toBeGreaterThan(CALLS * 0.9);
 
     // The bound on upstream traffic. A token request starts only for a resource with no token yet
@@ -253,7 +270,13 @@ describe("fault soak", () => {
     // Every resource gets a token first (a failed call is simply made again).
     for (let resource = 0; resource < RESOURCES; resource++) {
       for (;;) {
-        const got = await drive(credential.getToken(scopeOf(resource)).then(() => true, () => false), count);
+        const got = await drive(
+          credential.getToken(scopeOf(resource)).then(
+            () => true,
+            () => false,
+          ),
+          count,
+        );
         if (got) break;
       }
     }
@@ -275,7 +298,8 @@ describe("fault soak", () => {
 
     // The refreshes run on, with their retries and failures, seen by nobody.
     const drained = (async () => {
-      while (count.inFlight() > 0 || vi.getTimerCount() > 0) await new Promise<void>((resolve) => realSetImmediate(resolve));
+      while (count.inFlight() > 0 || vi.getTimerCount() > 0)
+        await new Promise<void>((resolve) => realSetImmediate(resolve));
     })();
     await drive(drained, count);
     expect(unhandled).toEqual([]);

@@ -5,7 +5,14 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseExpiresOn } from "../../src/token/expiresOn.js";
 import { InvalidTokenResponseError, parseTokenResponse } from "../../src/token/parseTokenResponse.js";
-import { FUZZ_NOW, futureInstant, type FormattedExpiry, formattedExpiry, pastInstant, rawJsonValue } from "../helpers/expiryFormats.js";
+import {
+  FUZZ_NOW,
+  futureInstant,
+  type FormattedExpiry,
+  formattedExpiry,
+  pastInstant,
+  rawJsonValue,
+} from "../helpers/expiryFormats.js";
 
 const ONE_YEAR_MS = 366 * 24 * 60 * 60_000;
 /** A token string long enough that finding it in a message cannot be chance. */
@@ -44,7 +51,8 @@ function objectText(fields: Record<string, string | undefined>): string {
   return `{${members.join(",")}}`;
 }
 
-const maybe = (arbitrary: fc.Arbitrary<string>): fc.Arbitrary<string | undefined> => fc.option(arbitrary, { nil: undefined });
+const maybe = (arbitrary: fc.Arbitrary<string>): fc.Arbitrary<string | undefined> =>
+  fc.option(arbitrary, { nil: undefined });
 
 describe("parseTokenResponse under fuzzing", () => {
   it("any text at all: a usable token or InvalidTokenResponseError", () => {
@@ -57,12 +65,22 @@ describe("parseTokenResponse under fuzzing", () => {
   });
 
   it("any JSON value of any type in every field: a usable token or InvalidTokenResponseError", () => {
-    const fieldValue = fc.oneof(rawJsonValue, formattedExpiry(futureInstant).map((f) => JSON.stringify(f.value)));
+    const fieldValue = fc.oneof(
+      rawJsonValue,
+      formattedExpiry(futureInstant).map((f) => JSON.stringify(f.value)),
+    );
     fc.assert(
       fc.property(
         fc.record({
-          access_token: maybe(fc.oneof(accessToken.map((t) => JSON.stringify(t)), rawJsonValue)),
-          token_type: maybe(fc.oneof(fc.constantFrom('"Bearer"', '"bearer"', '"BEARER"', '"pop"', '"Basic"', '""'), rawJsonValue)),
+          access_token: maybe(
+            fc.oneof(
+              accessToken.map((t) => JSON.stringify(t)),
+              rawJsonValue,
+            ),
+          ),
+          token_type: maybe(
+            fc.oneof(fc.constantFrom('"Bearer"', '"bearer"', '"BEARER"', '"pop"', '"Basic"', '""'), rawJsonValue),
+          ),
           expires_on: maybe(fieldValue),
           expires_in: maybe(fieldValue),
           refresh_in: maybe(fieldValue),
@@ -79,7 +97,9 @@ describe("parseTokenResponse under fuzzing", () => {
   it("never puts the body, hence the token, in its error message", () => {
     fc.assert(
       fc.property(accessToken, rawJsonValue, rawJsonValue, (token, expiresOn, tokenType) => {
-        const result = outcome(objectText({ access_token: JSON.stringify(token), expires_on: expiresOn, token_type: tokenType }));
+        const result = outcome(
+          objectText({ access_token: JSON.stringify(token), expires_on: expiresOn, token_type: tokenType }),
+        );
         if (result instanceof InvalidTokenResponseError) expect(result.message).not.toContain(token);
       }),
       { numRuns: 1_000 },
@@ -89,7 +109,11 @@ describe("parseTokenResponse under fuzzing", () => {
   it("expires_on in every format and time zone the endpoints use, to the millisecond", () => {
     fc.assert(
       fc.property(accessToken, formattedExpiry(futureInstant), (token, expiry: FormattedExpiry) => {
-        const parsed = parseTokenResponse(JSON.stringify({ access_token: token, expires_on: expiry.value }), FUZZ_NOW, FUZZ_NOW);
+        const parsed = parseTokenResponse(
+          JSON.stringify({ access_token: token, expires_on: expiry.value }),
+          FUZZ_NOW,
+          FUZZ_NOW,
+        );
         expect(parsed.expiresOnTimestamp, `${expiry.format}: ${JSON.stringify(expiry.value)}`).toBe(expiry.expected);
         expectUsable(parsed, FUZZ_NOW);
       }),
@@ -101,9 +125,10 @@ describe("parseTokenResponse under fuzzing", () => {
     fc.assert(
       fc.property(accessToken, formattedExpiry(pastInstant), (token, expiry) => {
         const body = JSON.stringify({ access_token: token, expires_on: expiry.value, token_type: "Bearer" });
-        expect(() => parseTokenResponse(body, FUZZ_NOW, FUZZ_NOW), `${expiry.format}: ${JSON.stringify(expiry.value)}`).toThrow(
-          InvalidTokenResponseError,
-        );
+        expect(
+          () => parseTokenResponse(body, FUZZ_NOW, FUZZ_NOW),
+          `${expiry.format}: ${JSON.stringify(expiry.value)}`,
+        ).toThrow(InvalidTokenResponseError);
       }),
       { numRuns: 2_000 },
     );
@@ -135,8 +160,20 @@ describe("parseTokenResponse under fuzzing", () => {
 
   it("huge, tiny, negative and non-finite numbers: refused, never NaN", () => {
     const extreme = fc.oneof(
-      fc.constantFrom("1e400", "-1e400", "1e308", "-0", "0", "5e-324", "123456789012345678901234567890", "9007199254740993"),
-      fc.double().filter((d) => Number.isFinite(d)).map((d) => JSON.stringify(d)),
+      fc.constantFrom(
+        "1e400",
+        "-1e400",
+        "1e308",
+        "-0",
+        "0",
+        "5e-324",
+        "123456789012345678901234567890",
+        "9007199254740993",
+      ),
+      fc
+        .double()
+        .filter((d) => Number.isFinite(d))
+        .map((d) => JSON.stringify(d)),
       fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n }).map(String),
     );
     fc.assert(
@@ -152,13 +189,21 @@ describe("parseTokenResponse under fuzzing", () => {
 describe("parseExpiresOn under fuzzing", () => {
   it("any value of any type: undefined or a finite positive number of ms, never an exception", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.anything(), fc.string(), fc.double(), formattedExpiry(futureInstant).map((f) => f.value)), (value) => {
-        const ms = parseExpiresOn(value);
-        if (ms !== undefined) {
-          expect(Number.isFinite(ms)).toBe(true);
-          expect(ms).toBeGreaterThan(0);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.anything(),
+          fc.string(),
+          fc.double(),
+          formattedExpiry(futureInstant).map((f) => f.value),
+        ),
+        (value) => {
+          const ms = parseExpiresOn(value);
+          if (ms !== undefined) {
+            expect(Number.isFinite(ms)).toBe(true);
+            expect(ms).toBeGreaterThan(0);
+          }
+        },
+      ),
       { numRuns: 3_000 },
     );
   });

@@ -74,9 +74,17 @@ export function formattedExpiry(instant: fc.Arbitrary<number>): fc.Arbitrary<For
           return { format: "epoch seconds, number", value: seconds, expected: whole };
         case 1:
           // Quarters are exact in binary, so seconds * 1000 is exact too.
-          return { format: "epoch seconds with a fraction, number", value: seconds + quarters / 4, expected: whole + quarters * 250 };
+          return {
+            format: "epoch seconds with a fraction, number",
+            value: seconds + quarters / 4,
+            expected: whole + quarters * 250,
+          };
         case 2:
-          return { format: "epoch seconds, string", value: quarters === 0 ? String(seconds) : `${seconds}.${quarters * 25}`, expected: whole + quarters * 250 };
+          return {
+            format: "epoch seconds, string",
+            value: quarters === 0 ? String(seconds) : `${seconds}.${quarters * 25}`,
+            expected: whole + quarters * 250,
+          };
         case 3: {
           const text = `${isoDate(wallClock(whole), "T")}Z`;
           return { format: "ISO-8601 UTC", value: lowerCase ? text.toLowerCase() : text, expected: whole };
@@ -84,12 +92,24 @@ export function formattedExpiry(instant: fc.Arbitrary<number>): fc.Arbitrary<For
         case 4: {
           const fraction = (pad(ms % 1000, 3) + extraDigits).slice(0, fractionDigits);
           const expected = whole + Number(fraction.padEnd(3, "0").slice(0, 3));
-          return { format: `ISO-8601 with ${fractionDigits} fraction digits`, value: `${isoDate(wallClock(whole), "T")}.${fraction}Z`, expected };
+          return {
+            format: `ISO-8601 with ${fractionDigits} fraction digits`,
+            value: `${isoDate(wallClock(whole), "T")}.${fraction}Z`,
+            expected,
+          };
         }
         case 5:
-          return { format: "ISO-8601 with an offset", value: `${isoDate(wallClock(whole, offset), "T")}${zone(offset, colon)}`, expected: whole };
+          return {
+            format: "ISO-8601 with an offset",
+            value: `${isoDate(wallClock(whole, offset), "T")}${zone(offset, colon)}`,
+            expected: whole,
+          };
         case 6:
-          return { format: "ISO-8601 with a space and no zone (UTC)", value: isoDate(wallClock(whole), " "), expected: whole };
+          return {
+            format: "ISO-8601 with a space and no zone (UTC)",
+            value: isoDate(wallClock(whole), " "),
+            expected: whole,
+          };
         case 7: {
           const d = wallClock(whole);
           const gmt = ["GMT", "UTC", "+0000"][zoneName];
@@ -97,9 +117,17 @@ export function formattedExpiry(instant: fc.Arbitrary<number>): fc.Arbitrary<For
           return { format: "RFC 1123", value: text, expected: whole };
         }
         case 8:
-          return { format: "App Service 2017 with an offset", value: `${appService(wallClock(whole, offset))} ${zone(offset, true)}`, expected: whole };
+          return {
+            format: "App Service 2017 with an offset",
+            value: `${appService(wallClock(whole, offset))} ${zone(offset, true)}`,
+            expected: whole,
+          };
         default:
-          return { format: "App Service 2017 without an offset (UTC)", value: appService(wallClock(whole)), expected: whole };
+          return {
+            format: "App Service 2017 without an offset (UTC)",
+            value: appService(wallClock(whole)),
+            expected: whole,
+          };
       }
     });
 }

@@ -44,7 +44,8 @@ export async function settleWithFakeClock<T>(promise: Promise<T>, options: Settl
     await new Promise<void>((resolve) => realSetImmediate(resolve));
     if (settled) return promise;
     if (!busy() && vi.getTimerCount() > 0) {
-      if (++fired > maxTimers) throw new Error(`still not settled after ${maxTimers} fake timers: a retry loop that does not end?`);
+      if (++fired > maxTimers)
+        throw new Error(`still not settled after ${maxTimers} fake timers: a retry loop that does not end?`);
       await vi.advanceTimersToNextTimerAsync();
       idleSince = realHrtime();
     } else if (Number((realHrtime() - idleSince) / 1_000_000n) > maxIdleMs) {

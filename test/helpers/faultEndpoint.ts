@@ -90,7 +90,11 @@ export async function startFaultEndpoint(options: FaultEndpointOptions): Promise
       token_type: "Bearer",
     });
   const json = (res: http.ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void => {
-    res.writeHead(status, { "Content-Type": "application/json", "Content-Length": String(Buffer.byteLength(body)), ...headers });
+    res.writeHead(status, {
+      "Content-Type": "application/json",
+      "Content-Length": String(Buffer.byteLength(body)),
+      ...headers,
+    });
     res.end(body);
   };
 
@@ -112,9 +116,13 @@ export async function startFaultEndpoint(options: FaultEndpointOptions): Promise
         case "throttled429":
           return json(res, 429, JSON.stringify({ error: "throttled" }));
         case "throttled429RetryAfter":
-          return json(res, 429, JSON.stringify({ error: "throttled" }), { "Retry-After": String(Math.floor(random() * 3)) });
+          return json(res, 429, JSON.stringify({ error: "throttled" }), {
+            "Retry-After": String(Math.floor(random() * 3)),
+          });
         case "throttled429RetryAfterTooLong":
-          return json(res, 429, JSON.stringify({ error: "throttled" }), { "Retry-After": String(options.tooLongRetryAfterSeconds) });
+          return json(res, 429, JSON.stringify({ error: "throttled" }), {
+            "Retry-After": String(options.tooLongRetryAfterSeconds),
+          });
         case "error500":
           return json(res, 500, JSON.stringify({ error: "server_error", error_description: "something broke" }));
         case "unavailable503":

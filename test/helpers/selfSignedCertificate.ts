@@ -11,6 +11,10 @@ export interface SelfSignedCertificate {
  * (`node:crypto` alone), so that the HTTPS tests need no `openssl` binary.
  */
 export function makeSelfSignedCertificate(): SelfSignedCertificate {
-  const { key, cert } = createSelfSignedCertificate({ commonName: "127.0.0.1", subjectAltNames: ["127.0.0.1"], validityDays: 1 });
+  const { key, cert } = createSelfSignedCertificate({
+    commonName: "127.0.0.1",
+    subjectAltNames: ["127.0.0.1"],
+    validityDays: 1,
+  });
   return { key, cert };
 }

@@ -28,7 +28,12 @@ export interface TokenServer {
 export function tokenAnswer(token = "test-token", seconds = 3600, extra: Record<string, unknown> = {}): Answer {
   return {
     status: 200,
-    body: { access_token: token, expires_on: String(Math.floor(Date.now() / 1000) + seconds), token_type: "Bearer", ...extra },
+    body: {
+      access_token: token,
+      expires_on: String(Math.floor(Date.now() / 1000) + seconds),
+      token_type: "Bearer",
+      ...extra,
+    },
   };
 }
 
@@ -37,7 +42,10 @@ export function tokenAnswer(token = "test-token", seconds = 3600, extra: Record<
  * (which may also take the raw response over, to hang or reset).
  */
 export async function startTokenServer(
-  handler: (request: SeenRequest, raw: { req: http.IncomingMessage; res: http.ServerResponse }) => Answer | undefined | Promise<Answer | undefined>,
+  handler: (
+    request: SeenRequest,
+    raw: { req: http.IncomingMessage; res: http.ServerResponse },
+  ) => Answer | undefined | Promise<Answer | undefined>,
 ): Promise<TokenServer> {
   const requests: SeenRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -53,7 +61,10 @@ export async function startTokenServer(
       requests.push(seen);
       const answer = await handler(seen, { req, res });
       if (answer === undefined) return; // the handler took the response over
-      const body = typeof answer.body === "string" || answer.body === undefined ? (answer.body ?? "") : JSON.stringify(answer.body);
+      const body =
+        typeof answer.body === "string" || answer.body === undefined
+          ? (answer.body ?? "")
+          : JSON.stringify(answer.body);
       res.writeHead(answer.status ?? 200, { "Content-Type": "application/json", ...answer.headers });
       res.end(body);
     });

@@ -11,7 +11,14 @@ import https from "node:https";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ArcCredential, ImdsCredential } from "../../src/index.js";
-import { type HimdsAgent, makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "../arc/himdsAgent.js";
+import {
+  type HimdsAgent,
+  makeTokenFolder,
+  newSecret,
+  startHimdsAgent,
+  type TokenFolder,
+  writeKey,
+} from "../arc/himdsAgent.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 import { type HttpsServer, startHttpsServer } from "./httpsServer.js";
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
@@ -52,7 +59,10 @@ describe("a credential behind core-rest-pipeline's bearerTokenAuthenticationPoli
   }
 
   async function get(pipeline: Pipeline, pathname: string): Promise<number> {
-    const response = await pipeline.sendRequest(createDefaultHttpClient(), createPipelineRequest({ url: `${service.origin}${pathname}` }));
+    const response = await pipeline.sendRequest(
+      createDefaultHttpClient(),
+      createPipelineRequest({ url: `${service.origin}${pathname}` }),
+    );
     return response.status;
   }
 
@@ -65,7 +75,10 @@ describe("a credential behind core-rest-pipeline's bearerTokenAuthenticationPoli
     expect(await get(pipeline, "/container/blob-1")).toBe(200);
     expect(await get(pipeline, "/container/blob-2")).toBe(200);
 
-    expect(service.requests.map((r) => r.headers["authorization"])).toEqual([`Bearer ${validToken}`, `Bearer ${validToken}`]);
+    expect(service.requests.map((r) => r.headers["authorization"])).toEqual([
+      `Bearer ${validToken}`,
+      `Bearer ${validToken}`,
+    ]);
     expect(imds.requests).toHaveLength(1);
     expect(imds.requests[0]!.url.searchParams.get("resource")).toBe("https://storage.azure.com");
   });
@@ -76,7 +89,11 @@ describe("a credential behind core-rest-pipeline's bearerTokenAuthenticationPoli
     validToken = newSecret("arc-token");
     const secret = newSecret();
     const file = await writeKey(path.join(tokens.folder, "t.key"), secret);
-    const himds: HimdsAgent = await startHimdsAgent({ challenge: `Basic realm="${file}"`, secret, answer: () => tokenAnswer(validToken) });
+    const himds: HimdsAgent = await startHimdsAgent({
+      challenge: `Basic realm="${file}"`,
+      secret,
+      answer: () => tokenAnswer(validToken),
+    });
     closers.push(() => himds.close());
     const pipeline = pipelineWith(new ArcCredential({ endpoint: himds.endpoint, tokenFolder: tokens.folder }));
 

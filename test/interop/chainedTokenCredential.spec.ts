@@ -5,7 +5,14 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ArcCredential, AuthenticationError, CredentialUnavailableError, ImdsCredential } from "../../src/index.js";
-import { expectSecretNeverSent, makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "../arc/himdsAgent.js";
+import {
+  expectSecretNeverSent,
+  makeTokenFolder,
+  newSecret,
+  startHimdsAgent,
+  type TokenFolder,
+  writeKey,
+} from "../arc/himdsAgent.js";
 import { startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -22,7 +29,10 @@ async function refusedPort(): Promise<number> {
 /** The next credential in the chain, standing in for a developer credential. */
 function stubCredential(): TokenCredential & { getToken: ReturnType<typeof vi.fn> } {
   return {
-    getToken: vi.fn(async (): Promise<AccessToken> => ({ token: "developer-token", expiresOnTimestamp: Date.now() + 3_600_000 })),
+    getToken: vi.fn(async (): Promise<AccessToken> => ({
+      token: "developer-token",
+      expiresOnTimestamp: Date.now() + 3_600_000,
+    })),
   };
 }
 
@@ -53,7 +63,10 @@ describe("inside @azure/identity's ChainedTokenCredential", () => {
   });
 
   it("ImdsCredential answered 400 (no identity on this VM): the chain moves on", async () => {
-    const imds = await server(() => ({ status: 400, body: { error: "invalid_request", error_description: "Identity not found" } }));
+    const imds = await server(() => ({
+      status: 400,
+      body: { error: "invalid_request", error_description: "Identity not found" },
+    }));
     const next = stubCredential();
     const token = await new ChainedTokenCredential(new ImdsCredential({ endpoint: imds.origin }), next).getToken(SCOPE);
     expect(token?.token).toBe("developer-token");
@@ -61,22 +74,33 @@ describe("inside @azure/identity's ChainedTokenCredential", () => {
   });
 
   it("ArcCredential with no agent listening: the chain moves on", async () => {
-    const arc = new ArcCredential({ endpoint: `http://127.0.0.1:${await refusedPort()}/metadata/identity/oauth2/token` });
+    const arc = new ArcCredential({
+      endpoint: `http://127.0.0.1:${await refusedPort()}/metadata/identity/oauth2/token`,
+    });
     const next = stubCredential();
     expect((await new ChainedTokenCredential(arc, next).getToken(SCOPE))?.token).toBe("developer-token");
   });
 
   it("ImdsCredential answered 500: AuthenticationError stops the chain, the next credential is never asked", async () => {
-    const imds = await server(() => ({ status: 500, body: { error: "server_error", error_description: "IMDS failed" } }));
+    const imds = await server(() => ({
+      status: 500,
+      body: { error: "server_error", error_description: "IMDS failed" },
+    }));
     const next = stubCredential();
-    const chain = new ChainedTokenCredential(new ImdsCredential({ endpoint: imds.origin, retryOptions: { maxRetries: 0 } }), next);
+    const chain = new ChainedTokenCredential(
+      new ImdsCredential({ endpoint: imds.origin, retryOptions: { maxRetries: 0 } }),
+      next,
+    );
 
     const error = await chain.getToken(SCOPE).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).name).toBe("AuthenticationError");
     expect((error as AuthenticationError).statusCode).toBe(500);
-    expect((error as AuthenticationError).errorResponse).toEqual({ error: "server_error", errorDescription: "IMDS failed" });
+    expect((error as AuthenticationError).errorResponse).toEqual({
+      error: "server_error",
+      errorDescription: "IMDS failed",
+    });
     expect(next.getToken).not.toHaveBeenCalled();
   });
 
@@ -89,7 +113,10 @@ describe("inside @azure/identity's ChainedTokenCredential", () => {
     cleanups.push(() => himds.close());
     const next = stubCredential();
 
-    const error = await new ChainedTokenCredential(new ArcCredential({ endpoint: himds.endpoint, tokenFolder: tokens.folder }), next)
+    const error = await new ChainedTokenCredential(
+      new ArcCredential({ endpoint: himds.endpoint, tokenFolder: tokens.folder }),
+      next,
+    )
       .getToken(SCOPE)
       .catch((e: unknown) => e);
 
@@ -99,9 +126,14 @@ describe("inside @azure/identity's ChainedTokenCredential", () => {
   });
 
   it("a working ImdsCredential first: the next credential is never asked", async () => {
-    const imds = await server(() => ({ status: 200, body: { access_token: "imds-token", expires_in: 3600, token_type: "Bearer" } }));
+    const imds = await server(() => ({
+      status: 200,
+      body: { access_token: "imds-token", expires_in: 3600, token_type: "Bearer" },
+    }));
     const next = stubCredential();
-    expect((await new ChainedTokenCredential(new ImdsCredential({ endpoint: imds.origin }), next).getToken(SCOPE))?.token).toBe("imds-token");
+    expect(
+      (await new ChainedTokenCredential(new ImdsCredential({ endpoint: imds.origin }), next).getToken(SCOPE))?.token,
+    ).toBe("imds-token");
     expect(next.getToken).not.toHaveBeenCalled();
   });
 });

@@ -3,7 +3,14 @@ import https from "node:https";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ArcCredential } from "../../src/index.js";
-import { type HimdsAgent, makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "../arc/himdsAgent.js";
+import {
+  type HimdsAgent,
+  makeTokenFolder,
+  newSecret,
+  startHimdsAgent,
+  type TokenFolder,
+  writeKey,
+} from "../arc/himdsAgent.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
 import { type HttpsServer, startHttpsServer } from "./httpsServer.js";
 import { makeSelfSignedCertificate } from "./selfSignedCertificate.js";
@@ -21,7 +28,11 @@ describe("new SecretClient(url, new ArcCredential()) against a loopback Key Vaul
   beforeAll(async () => {
     tokens = await makeTokenFolder();
     const file = await writeKey(path.join(tokens.folder, "kv.key"), arcSecret);
-    himds = await startHimdsAgent({ challenge: `Basic realm=${file}`, secret: arcSecret, answer: () => tokenAnswer(accessToken) });
+    himds = await startHimdsAgent({
+      challenge: `Basic realm=${file}`,
+      secret: arcSecret,
+      answer: () => tokenAnswer(accessToken),
+    });
     const certificate = await makeSelfSignedCertificate();
     agent = new https.Agent({ ca: certificate.cert });
     // Key Vault's own challenge: the first request goes without a token and learns the tenant and resource.
@@ -29,7 +40,9 @@ describe("new SecretClient(url, new ArcCredential()) against a loopback Key Vaul
       if (request.headers["authorization"] !== `Bearer ${accessToken}`) {
         return {
           status: 401,
-          headers: { "WWW-Authenticate": `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"` },
+          headers: {
+            "WWW-Authenticate": `Bearer authorization="https://login.microsoftonline.com/${TENANT}", resource="https://vault.azure.net"`,
+          },
           body: { error: { code: "Unauthorized", message: "AKV10000: Request is missing a Bearer or PoP token." } },
         };
       }
@@ -38,7 +51,12 @@ describe("new SecretClient(url, new ArcCredential()) against a loopback Key Vaul
         body: {
           value: "the-database-password",
           id: `${vault.origin}/secrets/db-password/0123456789abcdef`,
-          attributes: { enabled: true, created: 1_700_000_000, updated: 1_700_000_000, recoveryLevel: "Recoverable+Purgeable" },
+          attributes: {
+            enabled: true,
+            created: 1_700_000_000,
+            updated: 1_700_000_000,
+            recoveryLevel: "Recoverable+Purgeable",
+          },
         },
       };
     });
@@ -51,11 +69,15 @@ describe("new SecretClient(url, new ArcCredential()) against a loopback Key Vaul
   });
 
   it("gets the secret: Key Vault's tenant is ignored, the Arc token is sent as the bearer", async () => {
-    const client = new SecretClient(vault.origin, new ArcCredential({ endpoint: himds.endpoint, tokenFolder: tokens.folder }), {
-      // The loopback vault is not *.vault.azure.net; the certificate is trusted through the agent.
-      disableChallengeResourceVerification: true,
-      agent,
-    });
+    const client = new SecretClient(
+      vault.origin,
+      new ArcCredential({ endpoint: himds.endpoint, tokenFolder: tokens.folder }),
+      {
+        // The loopback vault is not *.vault.azure.net; the certificate is trusted through the agent.
+        disableChallengeResourceVerification: true,
+        agent,
+      },
+    );
 
     const secret = await client.getSecret("db-password");
 

@@ -2,7 +2,11 @@ import { X509Certificate } from "node:crypto";
 import https from "node:https";
 import { describe, expect, it } from "vitest";
 import { startHttpsServer } from "./httpsServer.js";
-import { makeSelfSignedCertificate, type SelfSignedCertificate, selfSignedWithNodeCrypto } from "./selfSignedCertificate.js";
+import {
+  makeSelfSignedCertificate,
+  type SelfSignedCertificate,
+  selfSignedWithNodeCrypto,
+} from "./selfSignedCertificate.js";
 
 /** One GET over TLS that trusts only `certificate`. */
 function getTrusting(certificate: SelfSignedCertificate, url: string): Promise<number> {

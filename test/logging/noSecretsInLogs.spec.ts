@@ -89,16 +89,27 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 60_000 });
     expect((await credential.getToken(SCOPE)).token).toBe(first);
     await vi.waitFor(() => expect(imds.requests).toHaveLength(2));
-    await vi.waitFor(() => expect(lines.filter((l) => l.includes("IMDS: token for https://vault.azure.net ("))).toHaveLength(2));
+    await vi.waitFor(() =>
+      expect(lines.filter((l) => l.includes("IMDS: token for https://vault.azure.net ("))).toHaveLength(2),
+    );
 
-    expect(lines.some((l) => l.includes("Refreshing the token for https://vault.azure.net in the background"))).toBe(true);
+    expect(lines.some((l) => l.includes("Refreshing the token for https://vault.azure.net in the background"))).toBe(
+      true,
+    );
     expectNothingLeaked();
   });
 
   it("IMDS: retried 500s, an unparsable token answer, a failed background refresh", async () => {
     secrets.push(newSecret("unused"));
-    const failing = await server(() => ({ status: 500, body: { error: "server_error", error_description: "IMDS is unwell" } }));
-    const error = await failure(new ImdsCredential({ endpoint: failing.origin, retryOptions: { maxRetries: 2, retryDelayInMs: 1 } }).getToken(SCOPE));
+    const failing = await server(() => ({
+      status: 500,
+      body: { error: "server_error", error_description: "IMDS is unwell" },
+    }));
+    const error = await failure(
+      new ImdsCredential({ endpoint: failing.origin, retryOptions: { maxRetries: 2, retryDelayInMs: 1 } }).getToken(
+        SCOPE,
+      ),
+    );
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(failing.requests).toHaveLength(3);
     expect(lines.some((l) => /retry 2 in/.test(l))).toBe(true);
@@ -106,7 +117,10 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     // A token with an expiry that cannot be read: the token must not show up in the explanation.
     const unreadable = newSecret("imds-token-bad-expiry");
     secrets.push(unreadable);
-    const bad = await server(() => ({ status: 200, body: { access_token: unreadable, expires_on: "soon", token_type: "Bearer" } }));
+    const bad = await server(() => ({
+      status: 200,
+      body: { access_token: unreadable, expires_on: "soon", token_type: "Bearer" },
+    }));
     const parseError = await failure(new ImdsCredential({ endpoint: bad.origin }).getToken(SCOPE));
     expect(parseError).toBeInstanceOf(AuthenticationError);
     expect(parseError.message).toMatch(/not a token/);
@@ -116,7 +130,9 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     secrets.push(good);
     let calls = 0;
     const flaky = await server(() =>
-      ++calls === 1 ? tokenAnswer(good, 3600, { refresh_in: 60 }) : { status: 503, body: { error: "busy", error_description: "try later" } },
+      ++calls === 1
+        ? tokenAnswer(good, 3600, { refresh_in: 60 })
+        : { status: 503, body: { error: "busy", error_description: "try later" } },
     );
     const credential = new ImdsCredential({ endpoint: flaky.origin, retryOptions: { maxRetries: 0 } });
     expect((await credential.getToken(SCOPE)).token).toBe(good);
@@ -135,7 +151,9 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     const agent = await startHimdsAgent({ challenge: `Basic realm=${file}`, secret, answer: () => tokenAnswer(token) });
     servers.push(agent);
 
-    expect((await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE)).token).toBe(token);
+    expect(
+      (await new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE)).token,
+    ).toBe(token);
 
     expect(agent.requests[1]!.headers["authorization"]).toBe(`Basic ${secret}`);
     // The request log names the header (so the check below is not vacuous) but not its value.
@@ -170,9 +188,9 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     const txt = await writeKey(path.join(tokens.folder, "x.txt"), txtSecret);
     const refusing = await startHimdsAgent({ challenge: `Basic realm=${txt}`, secret: txtSecret });
     servers.push(refusing);
-    expect(await failure(new ArcCredential({ endpoint: refusing.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE))).toBeInstanceOf(
-      AuthenticationError,
-    );
+    expect(
+      await failure(new ArcCredential({ endpoint: refusing.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE)),
+    ).toBeInstanceOf(AuthenticationError);
 
     // The agent does not accept the secret sent: a second 401.
     const stale = newSecret("stale");
@@ -180,7 +198,9 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     const staleFile = await writeKey(path.join(tokens.folder, "stale.key"), stale);
     const rejecting = await startHimdsAgent({ challenge: `Basic realm=${staleFile}`, secret: newSecret("other") });
     servers.push(rejecting);
-    const rejected = await failure(new ArcCredential({ endpoint: rejecting.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE));
+    const rejected = await failure(
+      new ArcCredential({ endpoint: rejecting.endpoint, tokenFolder: tokens.folder }).getToken(SCOPE),
+    );
     expect((rejected as AuthenticationError).statusCode).toBe(401);
 
     // The agent fails after taking the secret, with retries.
@@ -194,9 +214,11 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     });
     servers.push(failingAgent);
     const failed = await failure(
-      new ArcCredential({ endpoint: failingAgent.endpoint, tokenFolder: tokens.folder, retryOptions: { maxRetries: 1, retryDelayInMs: 1 } }).getToken(
-        SCOPE,
-      ),
+      new ArcCredential({
+        endpoint: failingAgent.endpoint,
+        tokenFolder: tokens.folder,
+        retryOptions: { maxRetries: 1, retryDelayInMs: 1 },
+      }).getToken(SCOPE),
     );
     expect((failed as AuthenticationError).statusCode).toBe(500);
     expect(failingAgent.requests).toHaveLength(4); // challenge + secret, twice
@@ -212,17 +234,29 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     });
     servers.push(resetting);
     const reset = await failure(
-      new ArcCredential({ endpoint: resetting.endpoint, tokenFolder: tokens.folder, retryOptions: { maxRetries: 0 } }).getToken(SCOPE),
+      new ArcCredential({
+        endpoint: resetting.endpoint,
+        tokenFolder: tokens.folder,
+        retryOptions: { maxRetries: 0 },
+      }).getToken(SCOPE),
     );
     expect(reset).toBeInstanceOf(AuthenticationError);
 
     // The agent answers with the machine's identity instead of the user-assigned one asked for.
     const wrongToken = jwtFor("aaaaaaaa-0000-0000-0000-000000000000", newSecret("marker"));
     secrets.push(wrongToken);
-    const ignoring = await startHimdsAgent({ challenge: `Basic realm=${file}`, secret, answer: () => tokenAnswer(wrongToken) });
+    const ignoring = await startHimdsAgent({
+      challenge: `Basic realm=${file}`,
+      secret,
+      answer: () => tokenAnswer(wrongToken),
+    });
     servers.push(ignoring);
     const mismatch = await failure(
-      new ArcCredential({ endpoint: ignoring.endpoint, tokenFolder: tokens.folder, clientId: "bbbbbbbb-0000-0000-0000-000000000000" }).getToken(SCOPE),
+      new ArcCredential({
+        endpoint: ignoring.endpoint,
+        tokenFolder: tokens.folder,
+        clientId: "bbbbbbbb-0000-0000-0000-000000000000",
+      }).getToken(SCOPE),
     );
     expect(mismatch.message).toMatch(/appid claim/);
 

@@ -59,7 +59,9 @@ describe("createManagedIdentityPipeline", () => {
 
   it("has no proxy policy and no redirect policy, unlike core's default pipeline", () => {
     // The control: these are the names core gives the policies it would add.
-    expect(names(createPipelineFromOptions({}).getOrderedPolicies())).toEqual(expect.arrayContaining([proxyPolicyName, redirectPolicyName]));
+    expect(names(createPipelineFromOptions({}).getOrderedPolicies())).toEqual(
+      expect.arrayContaining([proxyPolicyName, redirectPolicyName]),
+    );
     for (const retryPolicy of [imdsRetryPolicy(), managedIdentityRetryPolicy()]) {
       const pipeline = createManagedIdentityPipeline({
         retryPolicy,

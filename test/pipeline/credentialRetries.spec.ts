@@ -10,7 +10,13 @@ import {
   type ManagedIdentityRetryOptions,
 } from "../../src/index.js";
 import { FAKE_START, settleWithFakeClock, useFakeClock } from "../helpers/fakeClock.js";
-import { type Answer, type SeenRequest, startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
+import {
+  type Answer,
+  type SeenRequest,
+  startTokenServer,
+  tokenAnswer,
+  type TokenServer,
+} from "../helpers/tokenServer.js";
 import { tryRecorder } from "../helpers/tryRecorder.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -68,19 +74,27 @@ describe("ImdsCredential retries", () => {
   });
 
   it("gives the token when a retry succeeds", async () => {
-    const { server, getToken } = await setUp(ImdsCredential, () => (server!.requests.length < 3 ? { status: 500 } : tokenAnswer("after-500s")));
+    const { server, getToken } = await setUp(ImdsCredential, () =>
+      server!.requests.length < 3 ? { status: 500 } : tokenAnswer("after-500s"),
+    );
     expect((await getToken()).token).toBe("after-500s");
     expect(server.requests).toHaveLength(3);
   });
 
   it.each([404, 408, 429, 502])("retries %i", async (status) => {
-    const { server, getToken } = await setUp(ImdsCredential, () => (server!.requests.length === 1 ? { status } : tokenAnswer()));
+    const { server, getToken } = await setUp(ImdsCredential, () =>
+      server!.requests.length === 1 ? { status } : tokenAnswer(),
+    );
     expect((await getToken()).token).toBe("test-token");
     expect(server.requests).toHaveLength(2);
   });
 
   it("retries 410 for at least 70 s even with the smallest jitter and maxRetries 1", async () => {
-    const { server, recorder, getToken } = await setUp(ImdsCredential, () => ({ status: 410, body: { error: "gone" } }), { maxRetries: 1 });
+    const { server, recorder, getToken } = await setUp(
+      ImdsCredential,
+      () => ({ status: 410, body: { error: "gone" } }),
+      { maxRetries: 1 },
+    );
     await expect(getToken()).rejects.toMatchObject({ name: "AuthenticationError", statusCode: 410 });
     const span = recorder.tries.at(-1)!.at - recorder.tries[0]!.at;
     expect(span).toBeGreaterThanOrEqual(70_000);
@@ -113,11 +127,19 @@ describe("ImdsCredential retries", () => {
   it("gives up at once when Retry-After is longer than maxRetryDelayInMs", async () => {
     const { server, getToken } = await setUp(
       ImdsCredential,
-      () => ({ status: 429, headers: { "Retry-After": "120" }, body: { error: "throttled", error_description: "too many requests" } }),
+      () => ({
+        status: 429,
+        headers: { "Retry-After": "120" },
+        body: { error: "throttled", error_description: "too many requests" },
+      }),
       { maxRetryDelayInMs: 30_000 },
     );
     const error = await getToken().catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: "AuthenticationError", statusCode: 429, errorResponse: { error: "throttled" } });
+    expect(error).toMatchObject({
+      name: "AuthenticationError",
+      statusCode: 429,
+      errorResponse: { error: "throttled" },
+    });
     expect(server.requests).toHaveLength(1);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -135,7 +157,10 @@ describe("ImdsCredential retries", () => {
   });
 
   it.each([401, 403])("does not retry %i and fails with AuthenticationError", async (status) => {
-    const { server, getToken } = await setUp(ImdsCredential, () => ({ status, body: { error: "access_denied", error_description: "no" } }));
+    const { server, getToken } = await setUp(ImdsCredential, () => ({
+      status,
+      body: { error: "access_denied", error_description: "no" },
+    }));
     await expect(getToken()).rejects.toMatchObject({ name: "AuthenticationError", statusCode: status });
     expect(server.requests).toHaveLength(1);
   });
@@ -167,7 +192,9 @@ describe.each([
   });
 
   it.each([408, 429])("retries %i", async (status) => {
-    const { server, getToken } = await setUp(Credential, () => (server!.requests.length === 1 ? { status } : tokenAnswer()));
+    const { server, getToken } = await setUp(Credential, () =>
+      server!.requests.length === 1 ? { status } : tokenAnswer(),
+    );
     expect((await getToken()).token).toBe("test-token");
     expect(server.requests).toHaveLength(2);
   });

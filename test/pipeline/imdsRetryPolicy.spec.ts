@@ -119,7 +119,11 @@ describe("imdsRetryPolicy: 410 is retried for at least 70 s whatever the jitter"
 describe("imdsRetryPolicy: Retry-After", () => {
   it("waits exactly the seconds asked for, without jitter", async () => {
     vi.mocked(Math.random).mockReturnValue(0.5);
-    const { promise, gaps } = run([{ status: 429, headers: { "Retry-After": "7" } }, { status: 429, headers: { "Retry-After": "3" } }, 200]);
+    const { promise, gaps } = run([
+      { status: 429, headers: { "Retry-After": "7" } },
+      { status: 429, headers: { "Retry-After": "3" } },
+      200,
+    ]);
     expect((await settleWithFakeClock(promise)).status).toBe(200);
     expect(gaps()).toEqual([7000, 3000]);
   });
@@ -139,11 +143,14 @@ describe("imdsRetryPolicy: Retry-After", () => {
   });
 
   // Date.parse is lenient ("-5" and "1.5" are dates in 2001 to V8): neither may become "retry now".
-  it.each(["soon", "-5", "5s", ""])("falls back to the back-off when Retry-After is unreadable: '%s'", async (value) => {
-    const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": value } }, 200]);
-    await settleWithFakeClock(promise);
-    expect(gaps()).toEqual([400]);
-  });
+  it.each(["soon", "-5", "5s", ""])(
+    "falls back to the back-off when Retry-After is unreadable: '%s'",
+    async (value) => {
+      const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": value } }, 200]);
+      await settleWithFakeClock(promise);
+      expect(gaps()).toEqual([400]);
+    },
+  );
 
   it("takes fractional seconds as they are", async () => {
     const { promise, gaps } = run([{ status: 503, headers: { "Retry-After": "1.5" } }, 200]);

@@ -1,7 +1,12 @@
 // Connections that break, hang or are refused, against real loopback sockets (real timers, short bounds).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createDefaultHttpClient, createEmptyPipeline, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
+import {
+  createDefaultHttpClient,
+  createEmptyPipeline,
+  createPipelineRequest,
+  RestError,
+} from "@azure/core-rest-pipeline";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ArcCredential,
@@ -130,7 +135,9 @@ describe("a per-try timeout", () => {
     pipeline.addPolicy(tryTimeoutPolicy(150));
     pipeline.addPolicy(responseBodyPolicy());
     const request = createPipelineRequest({ url: endpoint.origin, allowInsecureConnection: true });
-    const error = await withoutNockInterceptor(() => pipeline.sendRequest(createDefaultHttpClient(), request).catch((e: unknown) => e));
+    const error = await withoutNockInterceptor(() =>
+      pipeline.sendRequest(createDefaultHttpClient(), request).catch((e: unknown) => e),
+    );
     expect(error).toBeInstanceOf(RestError);
     expect((error as RestError).code).toBe("TRY_TIMEOUT");
     await expect.poll(() => closed).toBe(true);

@@ -40,7 +40,8 @@ async function startHttpsTokenServer(certificate: SelfSignedCertificate) {
   return {
     origin: `https://127.0.0.1:${port}`,
     paths,
-    close: () => new Promise<void>((resolve) => (httpsServer.closeAllConnections(), httpsServer.close(() => resolve()))),
+    close: () =>
+      new Promise<void>((resolve) => (httpsServer.closeAllConnections(), httpsServer.close(() => resolve()))),
   };
 }
 
@@ -66,12 +67,18 @@ describe("the proxy variables", () => {
   it("do send a credential through the recording proxy once core's proxyPolicy is added (the control)", async () => {
     server = await startTokenServer(() => tokenAnswer("direct"));
     const viaProxy = (endpoint: string) =>
-      new ImdsCredential({ endpoint, retryOptions: { maxRetries: 0 }, additionalPolicies: [{ policy: proxyPolicy(), position: "perRetry" }] });
+      new ImdsCredential({
+        endpoint,
+        retryOptions: { maxRetries: 0 },
+        additionalPolicies: [{ policy: proxyPolicy(), position: "perRetry" }],
+      });
     await withoutNockInterceptor(async () => {
       await expect(viaProxy(server!.origin).getToken(SCOPE)).rejects.toMatchObject({ statusCode: 502 });
       await expect(viaProxy("https://127.0.0.1:9").getToken(SCOPE)).rejects.toThrow();
     });
-    expect(proxy.requests).toEqual([expect.stringMatching(new RegExp(`^${server.origin}/metadata/identity/oauth2/token\\?`))]);
+    expect(proxy.requests).toEqual([
+      expect.stringMatching(new RegExp(`^${server.origin}/metadata/identity/oauth2/token\\?`)),
+    ]);
     expect(proxy.connects).toEqual(["127.0.0.1:9"]);
     expect(server.requests).toHaveLength(0);
   });

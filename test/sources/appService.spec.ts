@@ -29,7 +29,10 @@ describe("AppServiceCredential", () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]!.method).toBe("GET");
     expect(requests[0]!.url.pathname).toBe("/msi/token");
-    expect(Object.fromEntries(requests[0]!.url.searchParams)).toEqual({ "api-version": "2019-08-01", resource: "https://storage.azure.com" });
+    expect(Object.fromEntries(requests[0]!.url.searchParams)).toEqual({
+      "api-version": "2019-08-01",
+      resource: "https://storage.azure.com",
+    });
     expect(requests[0]!.headers["x-identity-header"]).toBe(HEADER);
     expect(requests[0]!.body).toBe("");
   });
@@ -40,7 +43,10 @@ describe("AppServiceCredential", () => {
     ["resourceId", "mi_res_id"],
   ] as const)("names a user-assigned identity by %s as %s", async (option, parameter) => {
     const { requests } = await appService();
-    const value = option === "resourceId" ? "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id" : "1234";
+    const value =
+      option === "resourceId"
+        ? "/subscriptions/s/resourceGroups/g/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id"
+        : "1234";
 
     await new AppServiceCredential({ [option]: value }).getToken(SCOPE);
 
@@ -59,13 +65,20 @@ describe("AppServiceCredential", () => {
   it("is unavailable when IDENTITY_ENDPOINT is not set", async () => {
     vi.stubEnv("IDENTITY_ENDPOINT", "");
     vi.stubEnv("IDENTITY_HEADER", HEADER);
-    await expect(new AppServiceCredential().getToken(SCOPE)).rejects.toThrow(/IDENTITY_ENDPOINT and IDENTITY_HEADER are not both set/);
+    await expect(new AppServiceCredential().getToken(SCOPE)).rejects.toThrow(
+      /IDENTITY_ENDPOINT and IDENTITY_HEADER are not both set/,
+    );
   });
 
   it("turns an error answer into an AuthenticationError with the status and the endpoint's words, never the header", async () => {
-    await appService({ status: 400, body: { statusCode: 400, message: "Unable to load the proper Managed Identity." } });
+    await appService({
+      status: 400,
+      body: { statusCode: 400, message: "Unable to load the proper Managed Identity." },
+    });
 
-    const error = (await new AppServiceCredential({ clientId: "nope" }).getToken(SCOPE).catch((e: unknown) => e)) as AuthenticationError;
+    const error = (await new AppServiceCredential({ clientId: "nope" })
+      .getToken(SCOPE)
+      .catch((e: unknown) => e)) as AuthenticationError;
 
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.statusCode).toBe(400);

@@ -20,7 +20,11 @@ interface SeenRequest {
 async function startHttpsTokenServer(certificate: SelfSignedCertificate) {
   const requests: SeenRequest[] = [];
   const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
-    requests.push({ method: req.method ?? "", url: new URL(req.url ?? "/", "https://127.0.0.1"), headers: req.headers });
+    requests.push({
+      method: req.method ?? "",
+      url: new URL(req.url ?? "/", "https://127.0.0.1"),
+      headers: req.headers,
+    });
     res.writeHead(200, { "Content-Type": "application/json" });
     res.end(
       JSON.stringify({
@@ -172,12 +176,17 @@ describe("ServiceFabricCredential", () => {
     }
   });
 
-  it.each([0, -1, Number.POSITIVE_INFINITY])("takes tryTimeoutInMs %s (no bound) for the handshake too", async (tryTimeoutInMs) => {
-    const server = await startHttpsTokenServer(certificate);
-    cleanups.push(server.close);
-    stubServiceFabric(server.endpoint, certificate.sha1);
-    await expect(new ServiceFabricCredential({ retryOptions: { tryTimeoutInMs } }).getToken(SCOPE)).resolves.toMatchObject({ token: "sf-token" });
-  });
+  it.each([0, -1, Number.POSITIVE_INFINITY])(
+    "takes tryTimeoutInMs %s (no bound) for the handshake too",
+    async (tryTimeoutInMs) => {
+      const server = await startHttpsTokenServer(certificate);
+      cleanups.push(server.close);
+      stubServiceFabric(server.endpoint, certificate.sha1);
+      await expect(
+        new ServiceFabricCredential({ retryOptions: { tryTimeoutInMs } }).getToken(SCOPE),
+      ).resolves.toMatchObject({ token: "sf-token" });
+    },
+  );
 
   it("does not weaken TLS for anyone else: a plain https request to the same server still fails verification", async () => {
     const server = await startHttpsTokenServer(certificate);
@@ -206,7 +215,9 @@ describe("ServiceFabricCredential", () => {
 
   it("refuses at construction a user-assigned identity, a plain http endpoint and a malformed thumbprint", () => {
     stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", certificate.sha1);
-    expect(() => new ServiceFabricCredential({ clientId: "abc" } as never)).toThrow(/Service Fabric cannot use .*application manifest/);
+    expect(() => new ServiceFabricCredential({ clientId: "abc" } as never)).toThrow(
+      /Service Fabric cannot use .*application manifest/,
+    );
 
     vi.stubEnv("IDENTITY_ENDPOINT", "http://127.0.0.1:2377/metadata/identity/oauth2/token");
     expect(() => new ServiceFabricCredential()).toThrow(/must be an https URL/);
@@ -218,7 +229,11 @@ describe("ServiceFabricCredential", () => {
   it("turns the endpoint's nested error answer into an AuthenticationError with its words", async () => {
     const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) => {
       res.writeHead(401, { "Content-Type": "application/json" });
-      res.end(JSON.stringify({ error: { code: "SecretHeaderNotFound", message: "Secret is not found in the request headers." } }));
+      res.end(
+        JSON.stringify({
+          error: { code: "SecretHeaderNotFound", message: "Secret is not found in the request headers." },
+        }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -227,7 +242,10 @@ describe("ServiceFabricCredential", () => {
     const error = (await new ServiceFabricCredential().getToken(SCOPE).catch((e: unknown) => e)) as AuthenticationError;
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.statusCode).toBe(401);
-    expect(error.errorResponse).toEqual({ error: "SecretHeaderNotFound", errorDescription: "Secret is not found in the request headers." });
+    expect(error.errorResponse).toEqual({
+      error: "SecretHeaderNotFound",
+      errorDescription: "Secret is not found in the request headers.",
+    });
   });
 });
 

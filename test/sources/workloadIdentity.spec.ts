@@ -1,4 +1,12 @@
-import { mkdtempSync, promises as fsPromises, rmSync, symlinkSync, utimesSync, writeFileSync, renameSync } from "node:fs";
+import {
+  mkdtempSync,
+  promises as fsPromises,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+  renameSync,
+} from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -40,7 +48,9 @@ describe("WorkloadIdentityCredential", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function loopbackAuthority(answer: (form: Record<string, string>) => Answer = () => entraToken("entra-token")): Promise<TokenServer> {
+  async function loopbackAuthority(
+    answer: (form: Record<string, string>) => Answer = () => entraToken("entra-token"),
+  ): Promise<TokenServer> {
     authority = await startTokenServer((request) => answer(formOf(request.body)));
     vi.stubEnv("AZURE_AUTHORITY_HOST", authority.origin);
     vi.stubEnv("AZURE_TENANT_ID", TENANT);
@@ -91,12 +101,22 @@ describe("WorkloadIdentityCredential", () => {
     }).getToken("https://vault.azure.net/.default");
 
     expect(requests[0]!.url.pathname).toBe("/contoso.onmicrosoft.com/oauth2/v2.0/token");
-    expect(formOf(requests[0]!.body)).toMatchObject({ client_id: "option-client", client_assertion: "other-assertion" });
+    expect(formOf(requests[0]!.body)).toMatchObject({
+      client_id: "option-client",
+      client_assertion: "other-assertion",
+    });
   });
 
   it("uses Microsoft Entra's public cloud when AZURE_AUTHORITY_HOST is not set", () => {
-    const env = { AZURE_TENANT_ID: TENANT, AZURE_CLIENT_ID: CLIENT, AZURE_FEDERATED_TOKEN_FILE: tokenFile, AZURE_AUTHORITY_HOST: "" };
-    expect(workloadIdentitySource.endpoint({}, env).href).toBe(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`);
+    const env = {
+      AZURE_TENANT_ID: TENANT,
+      AZURE_CLIENT_ID: CLIENT,
+      AZURE_FEDERATED_TOKEN_FILE: tokenFile,
+      AZURE_AUTHORITY_HOST: "",
+    };
+    expect(workloadIdentitySource.endpoint({}, env).href).toBe(
+      `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`,
+    );
   });
 
   it("re-reads the token file after an in-place rewrite of the same length", async () => {
@@ -167,7 +187,9 @@ describe("WorkloadIdentityCredential", () => {
       },
     }));
 
-    const error = (await new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default").catch((e: unknown) => e)) as AuthenticationError;
+    const error = (await new WorkloadIdentityCredential()
+      .getToken("https://vault.azure.net/.default")
+      .catch((e: unknown) => e)) as AuthenticationError;
 
     expect(error).toBeInstanceOf(AuthenticationError);
     expect(error.statusCode).toBe(400);
@@ -184,7 +206,9 @@ describe("WorkloadIdentityCredential", () => {
     authority = undefined;
     vi.stubEnv("AZURE_AUTHORITY_HOST", origin);
 
-    const error = await new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default").catch((e: unknown) => e);
+    const error = await new WorkloadIdentityCredential()
+      .getToken("https://vault.azure.net/.default")
+      .catch((e: unknown) => e);
 
     // A chain must stop here: the pod has workload identity, only its way out is broken.
     expect(error).toBeInstanceOf(AuthenticationError);
@@ -196,7 +220,9 @@ describe("WorkloadIdentityCredential", () => {
     vi.stubEnv("AZURE_CLIENT_ID", "");
     vi.stubEnv("AZURE_FEDERATED_TOKEN_FILE", "");
 
-    const error = await new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default").catch((e: unknown) => e);
+    const error = await new WorkloadIdentityCredential()
+      .getToken("https://vault.azure.net/.default")
+      .catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(CredentialUnavailableError);
     expect((error as Error).message).toContain("AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID are not set");
@@ -211,7 +237,9 @@ describe("WorkloadIdentityCredential", () => {
     );
     writeFileSync(tokenFile, "  \n");
     vi.stubEnv("AZURE_FEDERATED_TOKEN_FILE", tokenFile);
-    await expect(new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default")).rejects.toThrow(/it is empty/);
+    await expect(new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default")).rejects.toThrow(
+      /it is empty/,
+    );
     expect(requests).toHaveLength(0);
   });
 

@@ -29,7 +29,8 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
     server = undefined;
   });
 
-  const credential = (origin: string): ImdsCredential => new ImdsCredential({ endpoint: origin, retryOptions: { maxRetries: 0 } });
+  const credential = (origin: string): ImdsCredential =>
+    new ImdsCredential({ endpoint: origin, retryOptions: { maxRetries: 0 } });
 
   describe("reuse and keys", () => {
     it("serves many calls from one request", async () => {
@@ -91,7 +92,11 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       const shared = credential(gated.origin);
       const calls = Array.from({ length: 10 }, () => shared.getToken(SCOPE).catch((e: unknown) => e));
       await vi.waitFor(() => expect(gated.pending).toBe(1));
-      gated.answerAll((n) => (n === 1 ? { status: 500, body: { error: "server_error", error_description: "IMDS is down" } } : tokenAnswer("later")));
+      gated.answerAll((n) =>
+        n === 1
+          ? { status: 500, body: { error: "server_error", error_description: "IMDS is down" } }
+          : tokenAnswer("later"),
+      );
       const errors = await Promise.all(calls);
       for (const error of errors) {
         expect(error).toBeInstanceOf(AuthenticationError);
@@ -161,14 +166,20 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
     it("hides a failing background refresh from callers, logs it, and retries it only after a back-off", async () => {
       const gated = (server = await startGatedServer());
       gated.answerAll((n) =>
-        n === 2 ? { status: 500, body: { error: "server_error", error_description: "try later" } } : tokenAnswer(`token-${n}`),
+        n === 2
+          ? { status: 500, body: { error: "server_error", error_description: "try later" } }
+          : tokenAnswer(`token-${n}`),
       );
       const shared = credential(gated.origin);
       await shared.getToken(SCOPE);
 
       vi.setSystemTime(start + STALE);
       expect((await shared.getToken(SCOPE)).token).toBe("token-1");
-      await vi.waitFor(() => expect(logs.join("\n")).toMatch(/background refresh .* failed; the cached token is still valid .* retried in 10 s/));
+      await vi.waitFor(() =>
+        expect(logs.join("\n")).toMatch(
+          /background refresh .* failed; the cached token is still valid .* retried in 10 s/,
+        ),
+      );
       // vi.waitFor moves the fake clock on as it polls: the failure was seen by this time at the latest.
       const failedBy = Date.now();
       expect(logs.join("\n")).not.toContain("token-1");
@@ -208,12 +219,18 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
 
     it("gives the waiting callers of an expired token the refresh's error", async () => {
       const gated = (server = await startGatedServer());
-      gated.answerAll((n) => (n === 1 ? tokenAnswer("token-1") : { status: 503, body: { error: "unavailable", error_description: "down for maintenance" } }));
+      gated.answerAll((n) =>
+        n === 1
+          ? tokenAnswer("token-1")
+          : { status: 503, body: { error: "unavailable", error_description: "down for maintenance" } },
+      );
       const shared = credential(gated.origin);
       await shared.getToken(SCOPE);
 
       vi.setSystemTime(start + 61 * MINUTE);
-      const errors = await Promise.all([shared.getToken(SCOPE), shared.getToken(SCOPE)].map((p) => p.catch((e: unknown) => e)));
+      const errors = await Promise.all(
+        [shared.getToken(SCOPE), shared.getToken(SCOPE)].map((p) => p.catch((e: unknown) => e)),
+      );
       for (const error of errors) {
         expect(error).toBeInstanceOf(AuthenticationError);
         expect(error).toMatchObject({ statusCode: 503, message: expect.stringMatching(/down for maintenance/) });

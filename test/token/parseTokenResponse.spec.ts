@@ -43,12 +43,18 @@ describe("parseTokenResponse: good answers", () => {
 
   it("counts expires_in alone from the request time", () => {
     const requestTime = NOW - 2_000;
-    expect(parse({ access_token: TOKEN, expires_in: 3600 }, requestTime).expiresOnTimestamp).toBe(requestTime + 3_600_000);
-    expect(parse({ access_token: TOKEN, expires_in: "3600" }, requestTime).expiresOnTimestamp).toBe(requestTime + 3_600_000);
+    expect(parse({ access_token: TOKEN, expires_in: 3600 }, requestTime).expiresOnTimestamp).toBe(
+      requestTime + 3_600_000,
+    );
+    expect(parse({ access_token: TOKEN, expires_in: "3600" }, requestTime).expiresOnTimestamp).toBe(
+      requestTime + 3_600_000,
+    );
   });
 
   it("prefers expires_on to expires_in", () => {
-    expect(parse({ access_token: TOKEN, expires_on: IN_ONE_HOUR / 1000, expires_in: 60 }).expiresOnTimestamp).toBe(IN_ONE_HOUR);
+    expect(parse({ access_token: TOKEN, expires_on: IN_ONE_HOUR / 1000, expires_in: 60 }).expiresOnTimestamp).toBe(
+      IN_ONE_HOUR,
+    );
   });
 
   it("takes the type case-insensitively and a missing type as Bearer", () => {
@@ -59,15 +65,21 @@ describe("parseTokenResponse: good answers", () => {
   it("honours refresh_in, as a number or a string", () => {
     vi.spyOn(Math, "random").mockReturnValue(0);
     const day = NOW + 86_400_000;
-    expect(parse({ access_token: TOKEN, expires_on: day / 1000, refresh_in: 600 }).refreshAfterTimestamp).toBe(NOW + 600_000);
-    expect(parse({ access_token: TOKEN, expires_on: day / 1000, refresh_in: "600" }).refreshAfterTimestamp).toBe(NOW + 600_000);
+    expect(parse({ access_token: TOKEN, expires_on: day / 1000, refresh_in: 600 }).refreshAfterTimestamp).toBe(
+      NOW + 600_000,
+    );
+    expect(parse({ access_token: TOKEN, expires_on: day / 1000, refresh_in: "600" }).refreshAfterTimestamp).toBe(
+      NOW + 600_000,
+    );
   });
 
   it("without refresh_in, refreshes a long token at half-life and a short one five minutes early", () => {
     vi.spyOn(Math, "random").mockReturnValue(0);
     const day = NOW + 86_400_000;
     expect(parse({ access_token: TOKEN, expires_on: day / 1000 }).refreshAfterTimestamp).toBe(NOW + 43_200_000);
-    expect(parse({ access_token: TOKEN, expires_on: IN_ONE_HOUR / 1000 }).refreshAfterTimestamp).toBe(IN_ONE_HOUR - 300_000);
+    expect(parse({ access_token: TOKEN, expires_on: IN_ONE_HOUR / 1000 }).refreshAfterTimestamp).toBe(
+      IN_ONE_HOUR - 300_000,
+    );
   });
 
   it("sets refreshAfterTimestamp between now and the expiry, jitter included", () => {
@@ -89,14 +101,26 @@ describe("parseTokenResponse: what is not a token", () => {
     ["JSON null", "null", /not an object/],
     ["a JSON string", JSON.stringify(TOKEN), /not an object/],
     ["a missing access_token", JSON.stringify({ expires_in: 3600 }), /no access_token/],
-    ["a numeric access_token", JSON.stringify({ access_token: 42, expires_in: 3600 }), /access_token is not a non-empty string/],
-    ["an object access_token", JSON.stringify({ access_token: { value: TOKEN }, expires_in: 3600 }), /access_token is not/],
+    [
+      "a numeric access_token",
+      JSON.stringify({ access_token: 42, expires_in: 3600 }),
+      /access_token is not a non-empty string/,
+    ],
+    [
+      "an object access_token",
+      JSON.stringify({ access_token: { value: TOKEN }, expires_in: 3600 }),
+      /access_token is not/,
+    ],
     ["an empty access_token", JSON.stringify({ access_token: "", expires_in: 3600 }), /access_token is not/],
     ["another token type", JSON.stringify({ access_token: TOKEN, expires_in: 3600, token_type: "pop" }), /token_type/],
     ["neither expires_on nor expires_in", JSON.stringify({ access_token: TOKEN }), /neither expires_on nor expires_in/],
     ["an object expires_on", JSON.stringify({ access_token: TOKEN, expires_on: { at: 1 } }), /expires_on \(object\)/],
     ["a boolean expires_on", JSON.stringify({ access_token: TOKEN, expires_on: true }), /expires_on \(boolean\)/],
-    ["an unparseable date", JSON.stringify({ access_token: TOKEN, expires_on: "next Tuesday" }), /expires_on \(string\)/],
+    [
+      "an unparseable date",
+      JSON.stringify({ access_token: TOKEN, expires_on: "next Tuesday" }),
+      /expires_on \(string\)/,
+    ],
     ["a negative expires_in", JSON.stringify({ access_token: TOKEN, expires_in: -5 }), /expires_in/],
     ["a text expires_in", JSON.stringify({ access_token: TOKEN, expires_in: "an hour" }), /expires_in/],
     ["an expired token", JSON.stringify({ access_token: TOKEN, expires_on: (NOW - 60_000) / 1000 }), /already expired/],

@@ -11,12 +11,15 @@ describe("scopeToResource", () => {
     expect(scopeToResource("https://x/.default/.default")).toBe("https://x/.default");
   });
 
-  it.each([[""], ["/.default"], ["https://a https://b"], ["https://vault.azure.net\n"], ["https://vault\u0000.azure.net"]])(
-    "rejects %j with an AuthenticationError",
-    (scope) => {
-      expect(() => scopeToResource(scope)).toThrow(AuthenticationError);
-    },
-  );
+  it.each([
+    [""],
+    ["/.default"],
+    ["https://a https://b"],
+    ["https://vault.azure.net\n"],
+    ["https://vault\u0000.azure.net"],
+  ])("rejects %j with an AuthenticationError", (scope) => {
+    expect(() => scopeToResource(scope)).toThrow(AuthenticationError);
+  });
 });
 
 describe("singleScope", () => {

@@ -11,7 +11,12 @@ const START = Date.UTC(2026, 10, 21, 5, 0, 0);
 /** A token issued now, lasting an hour, to be refreshed after `refreshIn`. */
 function hourToken(name: string, refreshIn = 50 * MINUTE): AccessToken {
   const now = Date.now();
-  return { token: name, expiresOnTimestamp: now + 60 * MINUTE, refreshAfterTimestamp: now + refreshIn, tokenType: "Bearer" };
+  return {
+    token: name,
+    expiresOnTimestamp: now + 60 * MINUTE,
+    refreshAfterTimestamp: now + refreshIn,
+    tokenType: "Bearer",
+  };
 }
 
 /** Lets every pending promise job and I/O callback run. */
@@ -19,7 +24,8 @@ const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 
 /** A fetch whose calls the test settles one by one. */
 function controlledFetch() {
-  const calls: Array<{ resource: string; signal: AbortSignal; resolve(t: AccessToken): void; reject(e: Error): void }> = [];
+  const calls: Array<{ resource: string; signal: AbortSignal; resolve(t: AccessToken): void; reject(e: Error): void }> =
+    [];
   const fetch: FetchToken = (resource, signal) =>
     new Promise<AccessToken>((resolve, reject) => {
       calls.push({ resource, signal, resolve, reject });

@@ -52,13 +52,21 @@ export function candidateEndpoints(
 
   if (inUse.source !== "none") {
     const source = ALL_SOURCES.find((s) => s.name === inUse.source)!;
-    add(inUse.source, inUse.endpoint !== undefined ? new URL(inUse.endpoint) : endpointOf(source, env), "the source in use");
+    add(
+      inUse.source,
+      inUse.endpoint !== undefined ? new URL(inUse.endpoint) : endpointOf(source, env),
+      "the source in use",
+    );
   }
   for (const source of ALL_SOURCES) {
     const set = (source.detectedBy ?? []).filter((name) => readEnv(name, env) !== undefined);
     if (source === imdsSource) {
       const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
-      add(source.name, endpointOf(source, env), host ? "AZURE_POD_IDENTITY_AUTHORITY_HOST is set" : "the fallback when nothing else is found");
+      add(
+        source.name,
+        endpointOf(source, env),
+        host ? "AZURE_POD_IDENTITY_AUTHORITY_HOST is set" : "the fallback when nothing else is found",
+      );
     } else if (set.length > 0) {
       add(source.name, endpointOf(source, env), `${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set`);
     }

@@ -4,7 +4,15 @@ import { DEFAULT_PROBE_TIMEOUT_MS, probeImds } from "../../detection/imdsProbe.j
 import { detectManagedIdentity } from "../../detection/detectManagedIdentity.js";
 import { defaultArcTokenFolder } from "../../pipeline/arcChallengeFile.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
-import { CREDENTIAL_OPTIONS, identityOption, integerOption, parseCommandArgs, scopeOption, sourceOption, stringOption } from "../arguments.js";
+import {
+  CREDENTIAL_OPTIONS,
+  identityOption,
+  integerOption,
+  parseCommandArgs,
+  scopeOption,
+  sourceOption,
+  stringOption,
+} from "../arguments.js";
 import { ExitCode, type ExitCodeValue } from "../exitCodes.js";
 import { DOCTOR_HELP } from "../help.js";
 import type { CliIo } from "../io.js";
@@ -40,7 +48,11 @@ async function checkArcTokenFolder(folder: string): Promise<{ path: string; ok: 
     return { path: folder, ok: true, detail: "readable by this user" };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? "error";
-    return { path: folder, ok: false, detail: code === "EACCES" || code === "EPERM" ? `${code}: permission denied` : code };
+    return {
+      path: folder,
+      ok: false,
+      detail: code === "EACCES" || code === "EPERM" ? `${code}: permission denied` : code,
+    };
   }
 }
 
@@ -56,7 +68,8 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
     io.stdout.write(DOCTOR_HELP);
     return ExitCode.ok;
   }
-  const probeTimeoutMs = integerOption(values, "probe-timeout", COMMAND, { min: 1, max: MAX_MS }) ?? DEFAULT_PROBE_TIMEOUT_MS;
+  const probeTimeoutMs =
+    integerOption(values, "probe-timeout", COMMAND, { min: 1, max: MAX_MS }) ?? DEFAULT_PROBE_TIMEOUT_MS;
   const tokenTimeoutMs = integerOption(values, "timeout", COMMAND, { min: 1, max: MAX_MS }) ?? DEFAULT_TOKEN_TIMEOUT_MS;
   const scope = scopeOption(values, COMMAND);
   const chosen = sourceOption(values, COMMAND);
@@ -84,7 +97,9 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
   const endpoints = await Promise.all(
     candidates.map((candidate) => {
       const done = earlyReports.find((report) => report.url === `${candidate.url.origin}${candidate.url.pathname}`);
-      return done ? Promise.resolve({ ...done, source: candidate.source, why: candidate.why }) : checkEndpoint(candidate, probeTimeoutMs);
+      return done
+        ? Promise.resolve({ ...done, source: candidate.source, why: candidate.why })
+        : checkEndpoint(candidate, probeTimeoutMs);
     }),
   );
 
@@ -108,7 +123,8 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
   };
   const findings = diagnose({ report: partial, env, platform: process.platform, arcTokenFolder: arcFolder });
   const outcome: DoctorReport["outcome"] = token === undefined ? "nothing-found" : token.ok ? "token" : "token-failed";
-  const exitCode = outcome === "token" ? ExitCode.ok : outcome === "token-failed" ? ExitCode.failure : ExitCode.nothingFound;
+  const exitCode =
+    outcome === "token" ? ExitCode.ok : outcome === "token-failed" ? ExitCode.failure : ExitCode.nothingFound;
   const report: DoctorReport = { ...partial, findings, outcome, exitCode, ms: Math.round(performance.now() - started) };
 
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));

@@ -49,10 +49,21 @@ function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding
   const { message, name } = error;
   const status = error.statusCode;
   const title = sourceByName(source).displayName;
-  const failed = (id: string, summary: string, cause: string, fix: string): Finding => ({ id, severity: "error", summary, cause, fix });
+  const failed = (id: string, summary: string, cause: string, fix: string): Finding => ({
+    id,
+    severity: "error",
+    summary,
+    cause,
+    fix,
+  });
 
   if (name === "TypeError") {
-    return failed("options-do-not-fit", `${title} cannot be asked for this.`, message, "Drop the identity option, or use a source that takes it.");
+    return failed(
+      "options-do-not-fit",
+      `${title} cannot be asked for this.`,
+      message,
+      "Drop the identity option, or use a source that takes it.",
+    );
   }
   if (source === "arc") {
     if (/permission denied/i.test(message)) return arcPermission(input.arcTokenFolder, input.platform);
@@ -114,7 +125,9 @@ function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding
       source === "appservice"
         ? "IDENTITY_HEADER does not match: the platform rotates it, and a copy of the variables goes stale."
         : "A header was stripped, or something other than the endpoint (a proxy, a sidecar) answered in its place.",
-      source === "appservice" ? "Restart the app so that it gets the current IDENTITY_HEADER; do not copy it elsewhere." : "Check what listens at the endpoint, and that no proxy answers for it.",
+      source === "appservice"
+        ? "Restart the app so that it gets the current IDENTITY_HEADER; do not copy it elsewhere."
+        : "Check what listens at the endpoint, and that no proxy answers for it.",
     );
   }
   if (status === 400 || status === 404) {
@@ -166,7 +179,11 @@ export function diagnose(input: DiagnosisInput): Finding[] {
 
   if (token !== undefined && !token.ok) add(tokenFailure(token, input));
   if (report.arcTokenFolder !== undefined && !report.arcTokenFolder.ok) {
-    add(/EACCES|EPERM/.test(report.arcTokenFolder.detail) ? arcPermission(report.arcTokenFolder.path, input.platform) : arcFolderMissing(report.arcTokenFolder.path));
+    add(
+      /EACCES|EPERM/.test(report.arcTokenFolder.detail)
+        ? arcPermission(report.arcTokenFolder.path, input.platform)
+        : arcFolderMissing(report.arcTokenFolder.path),
+    );
   }
 
   if (detection.source === "none" && token === undefined) {

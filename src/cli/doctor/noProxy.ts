@@ -21,9 +21,10 @@ function ipv4ToNumber(address: string): number {
 function inCidr(host: string, cidr: string): boolean {
   const [base, bitsText] = cidr.split("/");
   const bits = Number(bitsText);
-  if (base === undefined || !isIPv4(base) || !isIPv4(host) || !Number.isInteger(bits) || bits < 0 || bits > 32) return false;
+  if (base === undefined || !isIPv4(base) || !isIPv4(host) || !Number.isInteger(bits) || bits < 0 || bits > 32)
+    return false;
   const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-  return ((ipv4ToNumber(host) & mask) >>> 0) === ((ipv4ToNumber(base) & mask) >>> 0);
+  return (ipv4ToNumber(host) & mask) >>> 0 === (ipv4ToNumber(base) & mask) >>> 0;
 }
 
 /**

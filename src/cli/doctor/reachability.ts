@@ -30,7 +30,10 @@ export function checkTcp(url: URL, timeoutMs: number): Promise<TimedCheck> {
       socket.destroy();
       resolve(check);
     };
-    const timer = setTimeout(() => done({ ok: false, ms: elapsed(started), detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => done({ ok: false, ms: elapsed(started), detail: `no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     socket.once("connect", () => done({ ok: true, ms: elapsed(started) }));
     socket.once("error", (error) => done({ ok: false, ms: elapsed(started), detail: failure(error) }));
   });
@@ -49,13 +52,18 @@ export function checkHttp(url: URL, timeoutMs: number): Promise<TimedCheck> {
   return new Promise((resolve) => {
     const options = { method: "GET", agent: false as const, headers: { Connection: "close" } };
     const request =
-      url.protocol === "https:" ? https.request(target, { ...options, rejectUnauthorized: false }) : http.request(target, options);
+      url.protocol === "https:"
+        ? https.request(target, { ...options, rejectUnauthorized: false })
+        : http.request(target, options);
     const done = (check: TimedCheck): void => {
       clearTimeout(timer);
       request.destroy();
       resolve(check);
     };
-    const timer = setTimeout(() => done({ ok: false, ms: elapsed(started), detail: `no answer within ${timeoutMs} ms` }), timeoutMs);
+    const timer = setTimeout(
+      () => done({ ok: false, ms: elapsed(started), detail: `no answer within ${timeoutMs} ms` }),
+      timeoutMs,
+    );
     request.once("response", (response) => {
       response.resume();
       done({ ok: true, ms: elapsed(started), status: response.statusCode });

@@ -39,23 +39,32 @@ export function renderReport(report: DoctorReport): string {
   out.push("Environment");
   const set = report.environment.filter((variable) => variable.set);
   const width = Math.max(0, ...set.map((variable) => variable.name.length));
-  for (const variable of set) out.push(`  ${variable.name.padEnd(width)}  ${variable.secret ? "set (value hidden)" : variable.value}`);
+  for (const variable of set)
+    out.push(`  ${variable.name.padEnd(width)}  ${variable.secret ? "set (value hidden)" : variable.value}`);
   if (set.length === 0) out.push("  none of the managed identity or proxy variables is set");
   const empty = report.environment.filter((variable) => variable.empty).map((variable) => variable.name);
   if (empty.length > 0) out.push(`  set but empty, so unset: ${empty.join(", ")}`);
-  const unset = report.environment.filter((variable) => !variable.set && !variable.empty).map((variable) => variable.name);
+  const unset = report.environment
+    .filter((variable) => !variable.set && !variable.empty)
+    .map((variable) => variable.name);
   if (unset.length > 0) out.push(...wrap(unset.join(", "), "  ", "  not set: "));
 
   const { detection } = report;
   out.push("", `Detection (${detection.ms} ms)`);
-  out.push(`  source    ${detection.source === "none" ? "none" : `${titleOf(detection.source)} (${detection.source})`}`);
+  out.push(
+    `  source    ${detection.source === "none" ? "none" : `${titleOf(detection.source)} (${detection.source})`}`,
+  );
   if (detection.endpoint) out.push(`  endpoint  ${detection.endpoint}`);
   out.push(...wrap(detection.reason, "  ", "  why       "));
 
   out.push("", "Endpoints");
   for (const endpoint of report.endpoints) {
     out.push(`  ${titleOf(endpoint.source)}  ${endpoint.url}  (${endpoint.why})`);
-    out.push(...check("TCP connect", endpoint.tcp), ...check("HTTP answer", endpoint.http), ...check("IMDS probe", endpoint.probe));
+    out.push(
+      ...check("TCP connect", endpoint.tcp),
+      ...check("HTTP answer", endpoint.http),
+      ...check("IMDS probe", endpoint.probe),
+    );
   }
 
   if (report.arcTokenFolder) {

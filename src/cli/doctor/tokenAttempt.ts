@@ -38,7 +38,10 @@ export async function attemptToken(
   const started = performance.now();
   const ms = (): number => Math.round(performance.now() - started);
   try {
-    const credential = credentialForSource(source, { ...settings, retryOptions: { maxRetries: 1, retryDelayInMs: 200, tryTimeoutInMs: timeoutMs } });
+    const credential = credentialForSource(source, {
+      ...settings,
+      retryOptions: { maxRetries: 1, retryDelayInMs: 200, tryTimeoutInMs: timeoutMs },
+    });
     const token = await credential.getToken(scope, { requestOptions: { timeout: timeoutMs } });
     if (token === null) throw new Error("the credential gave no token");
     const claims = selectClaims(token.token);
@@ -52,6 +55,12 @@ export async function attemptToken(
     };
   } catch (error) {
     const { name, message, statusCode } = error as Error & { statusCode?: number };
-    return { source, scope, ok: false, ms: ms(), error: { name, message, ...(typeof statusCode === "number" ? { statusCode } : {}) } };
+    return {
+      source,
+      scope,
+      ok: false,
+      ms: ms(),
+      error: { name, message, ...(typeof statusCode === "number" ? { statusCode } : {}) },
+    };
   }
 }

@@ -43,7 +43,11 @@ export function cliEnv(imdsPort: number, vars: Record<string, string> = {}): Nod
 
 /** Starts the command line from source (tsx), asynchronously, so that servers in this process keep answering. */
 export function startCli(args: string[], env: NodeJS.ProcessEnv, script = CLI): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "--import", GUARD, script, ...args], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] });
+  return spawn(process.execPath, ["--import", "tsx", "--import", GUARD, script, ...args], {
+    cwd: REPO,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** Collects a child's output until it exits. */

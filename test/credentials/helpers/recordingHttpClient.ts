@@ -14,7 +14,12 @@ export function recordingHttpClient(
     async sendRequest(request) {
       requests.push(request);
       const body = JSON.stringify({ access_token: tokenFor(request), expires_in: 3600, token_type: "Bearer" });
-      return { request, status: 200, headers: createHttpHeaders({ "content-type": "application/json" }), bodyAsText: body };
+      return {
+        request,
+        status: 200,
+        headers: createHttpHeaders({ "content-type": "application/json" }),
+        bodyAsText: body,
+      };
     },
   };
 }
