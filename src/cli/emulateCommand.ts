@@ -70,28 +70,30 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
   return { options, json: values["json"] === true };
 }
 
-/** The first of SIGINT and SIGTERM; `dispose` stops listening (then the signals kill the process again). */
+/** The signals that stop the emulator cleanly: Ctrl+C, a kill, and a closed terminal (SIGHUP). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** The first stop signal; `dispose` stops listening (then the signals kill the process again). */
 function stopSignal(): { signal: Promise<NodeJS.Signals>; dispose(): void } {
   let on: (signal: NodeJS.Signals) => void = () => undefined;
   const dispose = (): void => {
-    process.off("SIGINT", on);
-    process.off("SIGTERM", on);
+    for (const name of STOP_SIGNALS) process.off(name, on);
   };
   const signal = new Promise<NodeJS.Signals>((resolve) => {
     on = (received) => {
       dispose();
       resolve(received);
     };
-    process.on("SIGINT", on);
-    process.on("SIGTERM", on);
+    for (const name of STOP_SIGNALS) process.on(name, on);
   });
   return { signal, dispose };
 }
 
 /**
  * `azure-managed-identity emulate`: the emulator in the foreground. Prints its endpoints and the
- * variables that point a credential at it (stdout), logs each request (stderr), and on SIGINT or
- * SIGTERM closes every endpoint and removes its challenge files before returning 0.
+ * variables that point a credential at it (stdout), logs each request (stderr), and on SIGINT,
+ * SIGTERM or SIGHUP closes every endpoint and removes its challenge files (and the folders it made)
+ * before returning 0.
  * @internal
  */
 export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCodeValue> {
@@ -126,7 +128,7 @@ export async function emulateCommand(args: string[], io: CliIo): Promise<ExitCod
       );
     }
   }
-  io.stderr.write("Emulator running; Ctrl+C or SIGTERM stops it.\n");
+  io.stderr.write("Emulator running; Ctrl+C, SIGTERM or SIGHUP stops it.\n");
 
   const signal = await stopped.signal;
   io.stderr.write(`${signal}: stopping the emulator.\n`);

@@ -90,7 +90,7 @@ export const EMULATE_HELP = `Usage: ${PROGRAM} emulate [options]
 Runs, in the foreground and on loopback only, faithful copies of the IMDS, Azure Arc (with its file
 challenge), Cloud Shell and App Service token endpoints and an HTTPS Key Vault that accepts their
 tokens, then prints the environment variables that point a credential at each. Every request is
-logged on stderr. Ctrl+C (SIGINT) or SIGTERM stops it cleanly.
+logged on stderr. Ctrl+C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stops it cleanly.
 
 Options:
   --sources LIST        which endpoints: imds,arc,cloudshell,appservice (default: all)

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { EmulatedAnswer, EmulatedRequest } from "./emulatedServer.js";
 
 const OAUTH_ERROR_CODES: Record<number, string> = {
@@ -25,16 +24,33 @@ export function oauthError(
   return { status, body: { error, error_description: description } };
 }
 
-/** The emulator's words for an injected status, so that a reader of a log knows it was scripted. @internal */
+/**
+ * The emulator's words for an injected status, so that a reader of a log knows it was scripted.
+ * No closing punctuation: a client's message that quotes it adds its own.
+ * @internal
+ */
 export function injectedDescription(status: number): string {
   switch (status) {
     case 410:
-      return "The endpoint is being updated; retry for up to 70 seconds. (Injected by the emulator.)";
+      return "The endpoint is being updated; retry for up to 70 seconds (injected by the emulator)";
     case 429:
-      return "Too many requests. (Injected by the emulator.)";
+      return "Too many requests (injected by the emulator)";
     default:
-      return `HTTP ${status}. (Injected by the emulator.)`;
+      return `HTTP ${status} (injected by the emulator)`;
   }
+}
+
+/** The `error` code of the emulator's own failure: never an injected fault, never the endpoint's. @internal */
+export const EMULATOR_ERROR = "emulator_error";
+
+/**
+ * The emulator's words for its own failure while answering (a bug, or its token folder deleted
+ * under it): what broke, and that it is neither the endpoint's answer nor an injected fault.
+ * @internal
+ */
+export function emulatorErrorDescription(endpoint: string, error: unknown): string {
+  const what = (error as Error | undefined)?.message ?? String(error);
+  return `The emulator failed to answer this ${endpoint} request: ${what.replace(/[.\s]+$/, "")} (an emulator failure, not an injected fault; its standard error has the details)`;
 }
 
 /** Whether the `Metadata` header is `true`, as IMDS, Arc and Cloud Shell require. @internal */
@@ -45,16 +61,6 @@ export function hasMetadataHeader(request: EmulatedRequest): boolean {
 
 /** An api-version in Azure's `yyyy-mm-dd[-preview]` form. @internal */
 export const API_VERSION_FORM = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
-
-/** Entra ID's answer to a resource that is really a scope: the credential forgot to drop `/.default`. @internal */
-export function resourceIsScope(resource: string): boolean {
-  return /\/\.default$/i.test(resource);
-}
-
-/** Entra ID's words for an unknown resource. @internal */
-export function unknownResourceDescription(resource: string, tenantId: string): string {
-  return `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${tenantId}. (Emulated.) Trace ID: ${randomUUID()}`;
-}
 
 /** Whether a request is for this path; a trailing slash is accepted, as msal-node sends one. @internal */
 export function isPath(request: EmulatedRequest, path: string): boolean {

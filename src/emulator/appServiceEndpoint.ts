@@ -1,7 +1,8 @@
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { isPath, resourceIsScope, unknownResourceDescription } from "./answers.js";
+import { EMULATOR_ERROR, injectedDescription, isPath } from "./answers.js";
 import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
+import type { ResourceCheck } from "./resourceCheck.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
 
 /** The path of the emulated App Service identity endpoint (on Azure it varies; IDENTITY_ENDPOINT names it). @internal */
@@ -25,10 +26,19 @@ function sameSecret(presented: string, expected: string): boolean {
  * seconds as a string, as 2019-08-01 sends it.
  * @internal
  */
-export function appServiceEndpoint(issuer: TokenIssuer, identityHeader: string): EndpointBehaviour {
+export function appServiceEndpoint(
+  issuer: TokenIssuer,
+  identityHeader: string,
+  resources: ResourceCheck,
+): EndpointBehaviour {
   return {
     name: "appservice",
-    injectedError: (status) => appServiceError(status, `HTTP ${status}. (Injected by the emulator.)`),
+    injectedError: (status) => appServiceError(status, injectedDescription(status)),
+    // App Service's shape has no error code: the emulator's own is added, for a reader to tell.
+    emulatorError: (description) => {
+      const answer = appServiceError(500, description);
+      return { ...answer, body: { ...(answer.body as object), error: EMULATOR_ERROR } };
+    },
     handle(request) {
       if (!isPath(request, APP_SERVICE_TOKEN_PATH))
         return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
@@ -43,8 +53,8 @@ export function appServiceEndpoint(issuer: TokenIssuer, identityHeader: string):
         return appServiceError(400, `Unsupported api-version '${apiVersion ?? ""}'; use 2019-08-01.`);
       const resource = request.url.searchParams.get("resource");
       if (!resource) return appServiceError(400, "The resource parameter is required.");
-      if (resourceIsScope(resource))
-        return appServiceError(400, unknownResourceDescription(resource, issuer.identities.tenantId));
+      const refusal = resources.refusal(resource);
+      if (refusal !== undefined) return appServiceError(400, refusal);
       const selector = selectorFromQuery(request.url.searchParams, {
         clientId: ["client_id"],
         objectId: ["principal_id", "object_id"],

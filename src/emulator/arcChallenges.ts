@@ -5,7 +5,10 @@ import path from "node:path";
 
 /** Options of {@link ArcChallenges}. @internal */
 export interface ArcChallengesOptions {
-  /** Where the challenge files are written. Default: a new private folder (mkdtemp), removed on close. */
+  /**
+   * Where the challenge files are written. Default: a new private folder (mkdtemp), removed on close.
+   * A folder that does not exist is made, and what was made is removed on close.
+   */
   tokenFolder?: string;
   /** The folder named in the challenge, when the client sees the files under another path. Default: `tokenFolder`. */
   realmFolder?: string;
@@ -32,18 +35,25 @@ export class ArcChallenges {
     readonly tokenFolder: string,
     private readonly realmFolder: string,
     private readonly ttlMs: number,
-    private readonly ownsFolder: boolean,
+    /** The outermost folder the emulator made (and so removes on close), if any. */
+    private readonly madeFolder: string | undefined,
   ) {}
 
   /** Opens the folder, making a private one when none is given. */
   static async create(options: ArcChallengesOptions): Promise<ArcChallenges> {
     let folder = options.tokenFolder;
-    const owns = folder === undefined;
-    if (folder === undefined) folder = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-emulator-arc-"));
-    else await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    let made: string | undefined;
+    if (folder === undefined) {
+      folder = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-emulator-arc-"));
+      made = folder;
+    } else {
+      // mkdir tells the first folder it had to make: that one (with what is under it) is the emulator's to remove.
+      made = await fs.mkdir(folder, { recursive: true, mode: 0o700 });
+    }
     // The real path: the credential compares resolved paths, and os.tmpdir() may be a symlink (macOS).
     folder = await fs.realpath(folder);
-    return new ArcChallenges(folder, options.realmFolder ?? folder, options.ttlMs, owns);
+    const madeFolder = made === undefined ? undefined : await fs.realpath(made);
+    return new ArcChallenges(folder, options.realmFolder ?? folder, options.ttlMs, madeFolder);
   }
 
   /** Writes a new challenge file and returns the realm to send: the file's path as the client sees it. */
@@ -90,7 +100,7 @@ export class ArcChallenges {
     await fs.rm(entry.file, { force: true }).catch(() => undefined);
   }
 
-  /** Deletes every pending file, and the folder when the emulator made it. */
+  /** Deletes every pending file, and the folders the emulator made. */
   async close(): Promise<void> {
     const files = [...this.pending].map((entry) => {
       clearTimeout(entry.timer);
@@ -98,6 +108,6 @@ export class ArcChallenges {
     });
     this.pending.clear();
     await Promise.all(files.map((file) => fs.rm(file, { force: true })));
-    if (this.ownsFolder) await fs.rm(this.tokenFolder, { recursive: true, force: true });
+    if (this.madeFolder !== undefined) await fs.rm(this.madeFolder, { recursive: true, force: true });
   }
 }

@@ -1,8 +1,9 @@
-import { injectedDescription, oauthError } from "./answers.js";
+import { EMULATOR_ERROR, injectedDescription, oauthError } from "./answers.js";
 import type { ArcChallenges } from "./arcChallenges.js";
 import type { EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
 import { checkMetadataTokenRequest, IMDS_IDENTITY_PARAMETERS, imdsTokenBody } from "./imdsEndpoint.js";
+import type { ResourceCheck } from "./resourceCheck.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
 
 /** Options of the emulated Arc agent. @internal */
@@ -22,13 +23,15 @@ export interface ArcEndpointOptions {
 export function arcEndpoint(
   issuer: TokenIssuer,
   challenges: ArcChallenges,
+  resources: ResourceCheck,
   options: ArcEndpointOptions = {},
 ): EndpointBehaviour {
   return {
     name: "arc",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
+    emulatorError: (description) => oauthError(500, description, EMULATOR_ERROR),
     async handle(request) {
-      const refused = checkMetadataTokenRequest(request, issuer.identities.tenantId);
+      const refused = checkMetadataTokenRequest(request, resources);
       if (refused) return refused;
 
       const authorization = request.headers["authorization"];

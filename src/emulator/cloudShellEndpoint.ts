@@ -1,12 +1,6 @@
-import {
-  hasMetadataHeader,
-  injectedDescription,
-  isPath,
-  oauthError,
-  resourceIsScope,
-  unknownResourceDescription,
-} from "./answers.js";
+import { EMULATOR_ERROR, hasMetadataHeader, injectedDescription, isPath, oauthError } from "./answers.js";
 import type { EndpointBehaviour } from "./emulatedServer.js";
+import type { ResourceCheck } from "./resourceCheck.js";
 import type { TokenIssuer } from "./tokenIssuer.js";
 
 /** Cloud Shell's token path. @internal */
@@ -17,10 +11,11 @@ export const CLOUD_SHELL_TOKEN_PATH = "/oauth2/token";
  * `resource=R`; it gives a token for the signed-in user.
  * @internal
  */
-export function cloudShellEndpoint(issuer: TokenIssuer): EndpointBehaviour {
+export function cloudShellEndpoint(issuer: TokenIssuer, resources: ResourceCheck): EndpointBehaviour {
   return {
     name: "cloudshell",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
+    emulatorError: (description) => oauthError(500, description, EMULATOR_ERROR),
     handle(request) {
       if (!isPath(request, CLOUD_SHELL_TOKEN_PATH))
         return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
@@ -29,8 +24,8 @@ export function cloudShellEndpoint(issuer: TokenIssuer): EndpointBehaviour {
       const form = new URLSearchParams(request.body);
       const resource = form.get("resource") ?? request.url.searchParams.get("resource");
       if (!resource) return oauthError(400, "Required resource parameter not specified in the form body");
-      if (resourceIsScope(resource))
-        return oauthError(400, unknownResourceDescription(resource, issuer.identities.tenantId), "invalid_resource");
+      const refusal = resources.refusal(resource);
+      if (refusal !== undefined) return oauthError(400, refusal, "invalid_resource");
       const issued = issuer.forCloudShellUser(resource);
       return {
         status: 200,

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
+import { emulatorErrorDescription } from "./answers.js";
 import type { FaultInjector } from "./faults.js";
 
 /** The endpoints the emulator serves. */
@@ -27,6 +28,8 @@ export interface EndpointBehaviour {
   handle(request: EmulatedRequest): EmulatedAnswer | Promise<EmulatedAnswer>;
   /** The endpoint's own error shape, for an injected status. */
   injectedError(status: number): EmulatedAnswer;
+  /** The endpoint's own error shape with a 500 and `emulator_error`, for the emulator's own failure. */
+  emulatorError(description: string): EmulatedAnswer;
 }
 
 /** One request the emulator answered, for tests and the foreground log; never a header or a body. */
@@ -56,6 +59,8 @@ export interface EmulatedServerOptions {
   faults: FaultInjector;
   tls?: { key: string; cert: string };
   onRequest(record: EmulatorRequestRecord): void;
+  /** Told of the emulator's own failure while answering (never an injected fault). */
+  onError(error: unknown, endpoint: EmulatorEndpointName): void;
 }
 
 function send(res: http.ServerResponse, answer: EmulatedAnswer): void {
@@ -134,8 +139,10 @@ export async function startEmulatedServer(
               headers: req.headers,
               body: Buffer.concat(chunks).toString("utf8"),
             });
-          } catch {
-            answer = behaviour.injectedError(500);
+          } catch (error) {
+            // The emulator's own failure, not a scripted one: said so on the wire and reported.
+            options.onError(error, behaviour.name);
+            answer = behaviour.emulatorError(emulatorErrorDescription(behaviour.name, error));
           }
         }
         record(answer.status);

@@ -1,14 +1,14 @@
 import {
   API_VERSION_FORM,
+  EMULATOR_ERROR,
   hasMetadataHeader,
   injectedDescription,
   isPath,
   oauthError,
-  resourceIsScope,
-  unknownResourceDescription,
 } from "./answers.js";
 import type { EmulatedAnswer, EmulatedRequest, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
+import type { ResourceCheck } from "./resourceCheck.js";
 import type { IssuedToken, TokenIssuer } from "./tokenIssuer.js";
 
 /** IMDS's token path. @internal */
@@ -40,7 +40,10 @@ export function imdsTokenBody(issued: IssuedToken, resource: string): Record<str
  * `Metadata: true` header, the api-version, the resource. `undefined` when the request is good.
  * @internal
  */
-export function checkMetadataTokenRequest(request: EmulatedRequest, tenantId: string): EmulatedAnswer | undefined {
+export function checkMetadataTokenRequest(
+  request: EmulatedRequest,
+  resources: ResourceCheck,
+): EmulatedAnswer | undefined {
   if (!isPath(request, IMDS_TOKEN_PATH))
     return oauthError(404, `No such endpoint: ${request.url.pathname}`, "not_found");
   if (request.method !== "GET") return oauthError(405, `The method ${request.method} is not allowed; use GET.`);
@@ -50,27 +53,29 @@ export function checkMetadataTokenRequest(request: EmulatedRequest, tenantId: st
   if (!API_VERSION_FORM.test(apiVersion)) return oauthError(400, `Invalid api-version '${apiVersion}'`);
   const resource = request.url.searchParams.get("resource");
   if (!resource) return oauthError(400, "Required audience parameter not specified");
-  if (resourceIsScope(resource))
-    return oauthError(400, unknownResourceDescription(resource, tenantId), "invalid_resource");
+  const refusal = resources.refusal(resource);
+  if (refusal !== undefined) return oauthError(400, refusal, "invalid_resource");
   return undefined;
 }
 
 /**
  * The Instance Metadata Service's token endpoint: `GET /metadata/identity/oauth2/token` with
  * `Metadata: true`, api-version 2018-02-01 or later, `resource`, and at most one of `client_id`,
- * `object_id`, `msi_res_id`; 400 "Identity not found" for an identity this host does not have.
+ * `object_id`, `msi_res_id`; 400 "Identity not found" for an identity this host does not have, and
+ * 400 `invalid_resource` (AADSTS500011) for a resource the tenant does not know.
  * Like IMDS, it refuses a request that came through a proxy (`X-Forwarded-For`).
  * @internal
  */
-export function imdsEndpoint(issuer: TokenIssuer): EndpointBehaviour {
+export function imdsEndpoint(issuer: TokenIssuer, resources: ResourceCheck): EndpointBehaviour {
   return {
     name: "imds",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
+    emulatorError: (description) => oauthError(500, description, EMULATOR_ERROR),
     handle(request) {
       if (request.headers["x-forwarded-for"] !== undefined) {
         return oauthError(400, "Requests through a proxy (X-Forwarded-For) are not allowed");
       }
-      const refused = checkMetadataTokenRequest(request, issuer.identities.tenantId);
+      const refused = checkMetadataTokenRequest(request, resources);
       if (refused) return refused;
       const resource = request.url.searchParams.get("resource") ?? "";
       const selector = selectorFromQuery(request.url.searchParams, IMDS_IDENTITY_PARAMETERS);

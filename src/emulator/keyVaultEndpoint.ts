@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { EMULATOR_ERROR, injectedDescription } from "./answers.js";
 import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
 import type { TokenSigner } from "./tokenSigner.js";
 
@@ -56,11 +57,8 @@ export function keyVaultEndpoint(options: KeyVaultEndpointOptions): EndpointBeha
   return {
     name: "keyvault",
     injectedError: (status) =>
-      keyVaultError(
-        status,
-        status === 429 ? "Throttled" : "InternalError",
-        `HTTP ${status}. (Injected by the emulator.)`,
-      ),
+      keyVaultError(status, status === 429 ? "Throttled" : "InternalError", injectedDescription(status)),
+    emulatorError: (description) => keyVaultError(500, EMULATOR_ERROR, description),
     handle(request) {
       const match = /^\/secrets\/([0-9a-zA-Z-]{1,127})(?:\/([0-9a-fA-F]{32}))?\/?$/.exec(request.url.pathname);
       if (!match?.[1])

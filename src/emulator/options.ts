@@ -9,7 +9,8 @@ export type EmulatedSourceName = "imds" | "arc" | "cloudshell" | "appservice";
 export interface EmulatedArcOptions {
   /**
    * The folder the challenge files are written to; give the same folder to `ArcCredential` as its
-   * `tokenFolder`. Default: a new private temporary folder, removed when the emulator closes.
+   * `tokenFolder`. Default: a new private temporary folder, removed when the emulator closes. A folder
+   * that does not exist is made (mode 0700), and what the emulator made is removed when it closes.
    */
   tokenFolder?: string;
   /**
@@ -49,8 +50,20 @@ export interface EmulatorOptions {
     /** The `IDENTITY_HEADER` secret. Default: random. */
     identityHeader?: string;
   };
+  /**
+   * Resources Microsoft Entra ID does not know in the emulated tenant: every token endpoint answers them
+   * `400 invalid_resource` with Entra's `AADSTS500011` description, as it answers a resource that is not
+   * an absolute URI (`vault`) or an app ID. Compared without regard to case or a trailing slash. Use it to
+   * test a client's fallback (Cosmos DB retries `https://cosmos.azure.com` when its account's resource is refused).
+   */
+  unknownResources?: string[];
   /** Called for every request answered (never with a header, a body or a secret). */
   onRequest?: (record: EmulatorRequestRecord) => void;
+  /**
+   * Called when the emulator itself fails while answering (a bug, or its token folder deleted under it);
+   * the request is answered `500` with the error code `emulator_error`. Default: the error is written to stderr.
+   */
+  onError?: (error: unknown, endpoint: EmulatorEndpointName) => void;
 }
 
 /** The URL of each running endpoint. */

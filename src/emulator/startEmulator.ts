@@ -16,6 +16,7 @@ import { defaultIdentities, type EmulatedIdentities } from "./identities.js";
 import { IMDS_TOKEN_PATH, imdsEndpoint } from "./imdsEndpoint.js";
 import { keyVaultEndpoint } from "./keyVaultEndpoint.js";
 import type { EmulatedSourceName, EmulatorEndpoints, EmulatorOptions } from "./options.js";
+import { ResourceCheck } from "./resourceCheck.js";
 import { createSelfSignedCertificate } from "./selfSignedCertificate.js";
 import { TokenIssuer } from "./tokenIssuer.js";
 import { TokenSigner } from "./tokenSigner.js";
@@ -54,6 +55,14 @@ const TOKEN_PATHS: Record<EmulatedSourceName, string> = {
   appservice: APP_SERVICE_TOKEN_PATH,
 };
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+
+/** The default for the emulator's own failures: on stderr, with the stack, where a developer looks. */
+function reportEmulatorError(error: unknown, endpoint: EmulatorEndpointName): void {
+  const detail = (error as Error | undefined)?.stack ?? String(error);
+  process.stderr.write(
+    `azure-managed-identity emulator: the ${endpoint} endpoint failed to answer a request: ${detail}\n`,
+  );
+}
 const MAX_RECORDS = 1000;
 
 /**
@@ -90,6 +99,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const signer = await signing;
   const identities = defaultIdentities(options.identities);
   const issuer = new TokenIssuer(signer, identities, options.tokenLifetimeSeconds ?? 24 * 60 * 60);
+  const resources = new ResourceCheck(identities.tenantId, options.unknownResources);
   const identityHeader = options.appService?.identityHeader ?? randomBytes(16).toString("hex");
   const secrets = options.secrets ?? { "demo-secret": "Hello from the emulated Key Vault" };
   const challenges = sources.includes("arc")
@@ -119,14 +129,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     keyVaultEndpoint({ signer, tenantId: identities.tenantId, vaultUrl: () => vaultUrl, secrets }),
   ];
   for (const source of sources) {
-    if (source === "imds") behaviours.push(imdsEndpoint(issuer));
+    if (source === "imds") behaviours.push(imdsEndpoint(issuer, resources));
     if (source === "arc" && challenges) {
       behaviours.push(
-        arcEndpoint(issuer, challenges, { ignoresUserAssignedIdentity: options.arc?.ignoresUserAssignedIdentity }),
+        arcEndpoint(issuer, challenges, resources, {
+          ignoresUserAssignedIdentity: options.arc?.ignoresUserAssignedIdentity,
+        }),
       );
     }
-    if (source === "cloudshell") behaviours.push(cloudShellEndpoint(issuer));
-    if (source === "appservice") behaviours.push(appServiceEndpoint(issuer, identityHeader));
+    if (source === "cloudshell") behaviours.push(cloudShellEndpoint(issuer, resources));
+    if (source === "appservice") behaviours.push(appServiceEndpoint(issuer, identityHeader, resources));
   }
 
   const started = await Promise.allSettled(
@@ -137,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         faults: injector(behaviour.name),
         tls: behaviour.name === "keyvault" ? certificate : undefined,
         onRequest,
+        onError: options.onError ?? reportEmulatorError,
       }),
     ),
   );

@@ -1,9 +1,12 @@
 // `azure-managed-identity emulate`, spawned in the foreground: its printed settings, its fault
-// injection as a credential sees it, and a clean stop on SIGTERM and SIGINT.
+// injection as a credential sees it, and a clean stop on SIGTERM, SIGINT and SIGHUP.
 import { type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { emulatorOptionsFrom } from "../../src/cli/emulateCommand.js";
 import { UsageError } from "../../src/cli/usageError.js";
@@ -93,6 +96,26 @@ describe("emulate", () => {
     const run = await emulate.done;
     expect(run.code).toBe(0);
     expect(existsSync(folder)).toBe(false);
+  });
+
+  it("SIGHUP (a closed terminal) stops it like SIGINT: exit code 0, and the --token-folder it made is removed", async () => {
+    const parent = await mkdtemp(path.join(os.tmpdir(), "emulate-hup-"));
+    try {
+      const made = path.join(parent, "made");
+      const emulate = await startEmulate(
+        ["--sources", "arc", "--token-folder", path.join(made, "tokens"), "--json"],
+        (out) => out.includes("\n"),
+      );
+      expect(existsSync(path.join(made, "tokens"))).toBe(true);
+      emulate.child.kill("SIGHUP");
+      const run = await emulate.done;
+      expect({ code: run.code, signal: run.signal }).toEqual({ code: 0, signal: null });
+      expect(run.stderr).toContain("SIGHUP: stopping the emulator.");
+      expect(existsSync(made)).toBe(false);
+      expect(existsSync(parent)).toBe(true);
+    } finally {
+      await rm(parent, { recursive: true, force: true });
+    }
   });
 
   it("--retry-after and --throttle-after reach the wire", async () => {

@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
+import { ImdsCredential } from "../../src/index.js";
 import { claimsOf, rawRequest, withQuery } from "./rawRequest.js";
 
 let emulator: Emulator;
@@ -169,6 +170,82 @@ describe("emulated Arc agent: lifetimes and folders", () => {
       expect(claimsOf(answer.json!["access_token"])["appid"]).toBe(old.identities.systemAssigned!.clientId);
     } finally {
       await old.close();
+    }
+  });
+});
+
+describe("the emulator's own failures", () => {
+  it("its token folder deleted while it runs: 500 emulator_error saying what broke, reported, never 'injected'", async () => {
+    const errors: { error: unknown; endpoint: string }[] = [];
+    const own = await startEmulator({
+      sources: ["arc"],
+      onError: (error, endpoint) => errors.push({ error, endpoint }),
+    });
+    try {
+      await fs.rm(own.tokenFolder!, { recursive: true, force: true });
+      const answer = await rawRequest(withQuery(own.endpoints.arc!, QUERY), { headers: META });
+      expect(answer.status).toBe(500);
+      expect(answer.json!["error"]).toBe("emulator_error");
+      const description = String(answer.json!["error_description"]);
+      expect(description).toContain("ENOENT");
+      expect(description).toContain("an emulator failure, not an injected fault");
+      expect(description).not.toMatch(/injected by the emulator/i);
+      expect(description).not.toMatch(/\.\)?$/); // the client's own full stop makes no '.).'
+      expect(errors).toHaveLength(1);
+      expect(errors[0]!.endpoint).toBe("arc");
+      expect((errors[0]!.error as NodeJS.ErrnoException).code).toBe("ENOENT");
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("is written to stderr when no onError is given", async () => {
+    const own = await startEmulator({ sources: ["arc"] });
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stderr, "write").mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await fs.rm(own.tokenFolder!, { recursive: true, force: true });
+      expect((await rawRequest(withQuery(own.endpoints.arc!, QUERY), { headers: META })).status).toBe(500);
+    } finally {
+      spy.mockRestore();
+      await own.close();
+    }
+    expect(written.join("")).toMatch(/the arc endpoint failed to answer a request: Error: ENOENT/);
+  });
+
+  it("an injected 500 says it was injected, once, with no doubled punctuation in a credential's message", async () => {
+    const own = await startEmulator({ sources: ["imds", "arc"], faults: { statusSequence: [500, 500] } });
+    try {
+      const answer = await rawRequest(withQuery(own.endpoints.arc!, QUERY), { headers: META });
+      expect(answer.json).toEqual({ error: "server_error", error_description: "HTTP 500 (injected by the emulator)" });
+      const failure = await new ImdsCredential({ endpoint: own.endpoints.imds!, retryOptions: { maxRetries: 0 } })
+        .getToken("https://vault.azure.net/.default")
+        .catch((error: unknown) => error as Error);
+      expect((failure as Error).message).toContain("server_error: HTTP 500 (injected by the emulator).");
+      expect((failure as Error).message).not.toContain(".).");
+    } finally {
+      await own.close();
+    }
+  });
+});
+
+describe("a token folder that does not exist", () => {
+  it("is made private, and what the emulator made is removed on close, not its parent", async () => {
+    const parent = await fs.mkdtemp(path.join(os.tmpdir(), "arc-parent-"));
+    const made = path.join(parent, "made");
+    const own = await startEmulator({ sources: ["arc"], arc: { tokenFolder: path.join(made, "tokens") } });
+    try {
+      expect((await fs.stat(own.tokenFolder!)).mode & 0o777).toBe(0o700);
+      await challenge(own);
+      await own.close();
+      expect(await exists(made)).toBe(false);
+      expect(await exists(parent)).toBe(true);
+    } finally {
+      await own.close();
+      await fs.rm(parent, { recursive: true, force: true });
     }
   });
 });

@@ -111,7 +111,7 @@ describe("emulated IMDS", () => {
       error: "invalid_request",
       error_description: "Required query variable 'api-version' is missing",
     });
-    expect((await token({ "api-version": "yesterday", resource: "x" })).status).toBe(400);
+    expect((await token({ "api-version": "yesterday", resource: "https://vault.azure.net" })).status).toBe(400);
     expect((await token({ "api-version": "2018-02-01" })).json).toEqual({
       error: "invalid_request",
       error_description: "Required audience parameter not specified",
@@ -125,6 +125,38 @@ describe("emulated IMDS", () => {
       error: "invalid_resource",
       error_description: expect.stringContaining("AADSTS500011"),
     });
+  });
+
+  // Entra ID's answer to a resource it does not know, as IMDS passes it on: 400 invalid_resource with
+  // AADSTS500011 in Entra's words (MicrosoftDocs/SupportArticles-docs, Exchange/ExchangeHybrid/
+  // administration/outlook-does-not-connect-with-modern-authentication.md, the recorded 400 answer).
+  it.each(["b", "vault", "vault.azure.net", " ", "https://"])(
+    "refuses a resource that is neither an absolute URI nor an app ID (%j): 400 invalid_resource AADSTS500011",
+    async (resource) => {
+      const answer = await token({ ...VAULT, resource });
+      expect(answer.status).toBe(400);
+      expect(answer.json!["error"]).toBe("invalid_resource");
+      const [sentence, trace, correlation, timestamp, ...rest] = String(answer.json!["error_description"]).split(
+        "\r\n",
+      );
+      expect(sentence).toBe(
+        `AADSTS500011: The resource principal named ${resource} was not found in the tenant named ${emulator.identities.tenantId}. ` +
+          "This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. " +
+          "You might have sent your authentication request to the wrong tenant.",
+      );
+      expect(trace).toMatch(/^Trace ID: [0-9a-f-]{36}$/);
+      expect(correlation).toMatch(/^Correlation ID: [0-9a-f-]{36}$/);
+      expect(timestamp).toMatch(/^Timestamp: \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}Z$/);
+      expect(rest).toEqual([]);
+    },
+  );
+
+  it.each([
+    "https://vault.azure.net",
+    "api://11111111-2222-3333-4444-555555555555",
+    "00000003-0000-0000-c000-000000000000",
+  ])("gives a token for an absolute URI, an api:// app ID URI or an app ID (%s)", async (resource) => {
+    expect((await token({ ...VAULT, resource })).status).toBe(200);
   });
 
   it("refuses a request that came through a proxy", async () => {
@@ -160,6 +192,50 @@ describe("an IMDS host with no system-assigned identity", () => {
       ).toBe(200);
     } finally {
       await bare.close();
+    }
+  });
+});
+
+describe("an emulator told of resources its tenant does not know", () => {
+  it("answers them 400 invalid_resource AADSTS500011 at every token endpoint, case and trailing slash aside", async () => {
+    const account = "https://myaccount.documents.azure.com";
+    const told = await startEmulator({
+      sources: ["imds", "cloudshell", "appservice"],
+      unknownResources: [`${account}/`],
+    });
+    try {
+      const imds = await rawRequest(
+        withQuery(told.endpoints.imds!, { "api-version": "2018-02-01", resource: account.toUpperCase() }),
+        { headers: META },
+      );
+      expect(imds.status).toBe(400);
+      expect(imds.json).toMatchObject({
+        error: "invalid_resource",
+        error_description: expect.stringMatching(
+          `^AADSTS500011: The resource principal named ${account.toUpperCase()} was not found`,
+        ),
+      });
+      const cloudShell = await rawRequest(told.endpoints.cloudshell!, {
+        method: "POST",
+        headers: { ...META, "Content-Type": "application/x-www-form-urlencoded" },
+        body: `resource=${encodeURIComponent(account)}`,
+      });
+      expect(cloudShell.status).toBe(400);
+      expect(cloudShell.json!["error"]).toBe("invalid_resource");
+      const appService = await rawRequest(
+        withQuery(told.endpoints.appservice!, { "api-version": "2019-08-01", resource: account }),
+        { headers: { "X-IDENTITY-HEADER": told.env.appservice!["IDENTITY_HEADER"]! } },
+      );
+      expect(appService.status).toBe(400);
+      expect(String(appService.json!["message"])).toMatch(/^AADSTS500011: /);
+      // Any other resource still gets its token.
+      const other = await rawRequest(
+        withQuery(told.endpoints.imds!, { "api-version": "2018-02-01", resource: "https://cosmos.azure.com" }),
+        { headers: META },
+      );
+      expect(other.status).toBe(200);
+    } finally {
+      await told.close();
     }
   });
 });
