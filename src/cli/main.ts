@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 // The `azure-managed-identity` command. Kept out of the package's main entry: importing the
 // credentials never loads the command line. (No top-level await: the CommonJS build compiles this too.)
+import { dropOutputOnClosedPipe } from "./closedPipe.js";
 import { runCli } from "./run.js";
+
+dropOutputOnClosedPipe(process.stdout);
+dropOutputOnClosedPipe(process.stderr);
 
 runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr }).then(
   (code) => {
