@@ -1,14 +1,16 @@
 import type { HttpClient, PipelinePolicy } from "@azure/core-rest-pipeline";
 
 /**
- * How a credential retries its token endpoint.
+ * How a credential retries its token endpoint. Every number is a whole number: retries and back-offs 0 or
+ * more (up to `Number.MAX_SAFE_INTEGER`), `tryTimeoutInMs` from 0 to 2^31-1 ms (about 24.8 days); anything
+ * else (`NaN`, `Infinity`, negative, fractional) is a `TypeError` at construction.
  */
 export interface ManagedIdentityRetryOptions {
   /** Retries after the first try. Default: 5 for IMDS, 3 for the other sources. 410 from IMDS is retried for at least 70 s whatever this says. */
   maxRetries?: number;
-  /** The first back-off, doubled on every retry, with jitter. Default: 800 ms. */
+  /** The first back-off, doubled on every retry, with jitter. Default: 800 ms; 0 retries at once. */
   retryDelayInMs?: number;
-  /** The longest single back-off; a `Retry-After` longer than this ends the retries. Default: 60 s. */
+  /** The longest single back-off; a `Retry-After` longer than this ends the retries. Default: 60 s; 0 retries at once, and any `Retry-After` above 0 ends the retries. */
   maxRetryDelayInMs?: number;
   /** How long one try may take, connection to last byte, before it is abandoned and retried. Default: 10 s; 0 means no bound. */
   tryTimeoutInMs?: number;

@@ -1,4 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { checkWholeNumber } from "../optionChecks.js";
 import type { ManagedIdentitySourceName } from "../sources/source.js";
 import { UsageError } from "./usageError.js";
 
@@ -51,12 +52,12 @@ export function integerOption(
 ): number | undefined {
   const text = stringOption(values, name, command);
   if (text === undefined) return undefined;
-  const value = Number(text);
-  if (!/^\d+$/.test(text.trim()) || value < bounds.min || value > bounds.max) {
-    throw new UsageError(
-      `--${name} must be a whole number from ${bounds.min} to ${bounds.max}, not '${text}'.`,
-      command,
-    );
+  // Digits only (no 1e3, 0x10, Infinity), then the library's own check: the same rules and the same words.
+  const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
+  try {
+    checkWholeNumber(value, `--${name}`, bounds, `'${text}'`);
+  } catch (error) {
+    throw new UsageError((error as Error).message, command);
   }
   return value;
 }

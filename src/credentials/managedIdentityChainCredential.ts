@@ -6,6 +6,7 @@ import {
 } from "../detection/detectManagedIdentity.js";
 import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
+import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
@@ -76,10 +77,14 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   /**
    * @param options - a user-assigned identity for the source found, the options of the credentials, and
    * of the detection (`probeTimeoutMs`, `env`, `arcAgentPath`).
-   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given.
+   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given, or when a
+   * number in `retryOptions` or `probeTimeoutMs` is not a whole number in its range.
    */
   constructor(options: ManagedIdentityChainCredentialOptions = {}) {
     userAssignedIdentity(options);
+    // Checked now, not when the detection first builds a credential: a bad option is the caller's mistake.
+    checkRetryOptions(options.retryOptions);
+    checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
     this.#options = { ...options };
     this.#env = options.env ?? process.env;
   }

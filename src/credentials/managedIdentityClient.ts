@@ -2,6 +2,7 @@ import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { createDefaultHttpClient, type HttpClient, type Pipeline } from "@azure/core-rest-pipeline";
 import { AuthenticationError } from "../errors.js";
 import { logger } from "../logger.js";
+import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
 import { createTokenRequest } from "../pipeline/createTokenRequest.js";
@@ -38,6 +39,7 @@ export class ManagedIdentityClient<
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.identity = userAssignedIdentity(options);
+    checkRetryOptions(options.retryOptions);
     if (this.identity !== undefined) {
       const parameter = source.identityParameters[this.identity.kind];
       if (parameter === undefined) {

@@ -1,5 +1,6 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
+import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { appServiceSource } from "../sources/appService.js";
 import { arcSource } from "../sources/arc.js";
 import { azureMlSource } from "../sources/azureMl.js";
@@ -19,7 +20,7 @@ export interface DetectManagedIdentityOptions {
   env?: NodeJS.ProcessEnv;
   /** Whether to probe IMDS when nothing else matches. Default: `true`; when `false`, IMDS is assumed. */
   probe?: boolean;
-  /** How long the IMDS probe waits for an answer. Default: 1000 ms. */
+  /** How long the IMDS probe waits for an answer: a whole number of milliseconds up to 2^31-1. Default (and 0): 1000 ms. */
   probeTimeoutMs?: number;
   /**
    * The Azure Arc agent's executable, whose presence means an Arc-enabled server. Default:
@@ -104,6 +105,7 @@ function found(source: ManagedIdentitySource<never>, why: string, env: NodeJS.Pr
 export async function detectManagedIdentity(
   options: DetectManagedIdentityOptions = {},
 ): Promise<ManagedIdentityDetection> {
+  checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
   const env = options.env ?? process.env;
   const checked: string[] = [];
 

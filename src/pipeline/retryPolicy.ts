@@ -1,5 +1,6 @@
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { logger } from "../logger.js";
+import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityRetryOptions } from "../options.js";
 import { delay } from "./delay.js";
 import { isTransientNetworkError } from "./networkErrors.js";
@@ -26,6 +27,7 @@ interface RetryRules {
 }
 
 function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {}): PipelinePolicy {
+  checkRetryOptions(options);
   const maxRetries = options.maxRetries ?? rules.defaultMaxRetries;
   const baseDelay = options.retryDelayInMs ?? DEFAULT_RETRY_DELAY_MS;
   const maxDelay = options.maxRetryDelayInMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
@@ -87,6 +89,7 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
  * ```ts
  * pipeline.addPolicy(imdsRetryPolicy({ maxRetries: 3 }));
  * ```
+ * @throws `TypeError` when a number in `options` is not a whole number in its range.
  */
 export function imdsRetryPolicy(options?: ManagedIdentityRetryOptions): PipelinePolicy {
   return retryPolicy(
@@ -104,6 +107,7 @@ export function imdsRetryPolicy(options?: ManagedIdentityRetryOptions): Pipeline
  * The retry policy for the other managed identity endpoints: retries 408, 429 and 5xx a few times
  * (3 by default) with exponential back-off and jitter, honours `Retry-After`, retries a reset
  * connection or a try that timed out, and never retries other statuses or a refused endpoint.
+ * @throws `TypeError` when a number in `options` is not a whole number in its range.
  */
 export function managedIdentityRetryPolicy(options?: ManagedIdentityRetryOptions): PipelinePolicy {
   return retryPolicy(

@@ -171,7 +171,7 @@ describe("imdsRetryPolicy: Retry-After", () => {
   // setTimeout fires after 1 ms for any delay above 2^31-1 ms (24.8 days).
   it("does not turn a Retry-After of 30 days into an immediate retry when maxRetryDelayInMs allows it", async () => {
     const { script, promise, gaps } = run([{ status: 503, headers: { "Retry-After": String(30 * 86_400) } }, 200], {
-      maxRetryDelayInMs: Infinity,
+      maxRetryDelayInMs: Number.MAX_SAFE_INTEGER,
     });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(script.calls).toHaveLength(1);
