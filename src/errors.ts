@@ -24,13 +24,22 @@ export class CredentialUnavailableError extends Error {
 }
 
 /**
- * The `error` and `error_description` fields of a token endpoint's error answer.
+ * The `error` and `error_description` fields of a token endpoint's error answer, and the ids that
+ * Microsoft support asks for, when the answer carried them.
  */
 export interface ErrorResponse {
   /** The endpoint's error code, such as `invalid_request` or `identity_not_found`. */
   error: string;
   /** The endpoint's own description of the failure. */
   errorDescription: string;
+  /** Microsoft Entra's error codes (`error_codes`, the AADSTS numbers), such as `[500011]`. */
+  errorCodes?: number[];
+  /** When Microsoft Entra answered (`timestamp`), as the endpoint wrote it. */
+  timestamp?: string;
+  /** Microsoft Entra's `trace_id`. */
+  traceId?: string;
+  /** The request's correlation id: Entra's and the Arc agent's `correlation_id`, App Service's and Service Fabric's `correlationId`. */
+  correlationId?: string;
 }
 
 /**

@@ -16,11 +16,20 @@ const KINDS: UserAssignedIdentityKind[] = ["clientId", "objectId", "resourceId"]
 
 /**
  * The user-assigned identity the options ask for, or `undefined` for the system-assigned one.
- * Throws when more than one id is given: the endpoint would pick one silently.
+ * Throws a `TypeError` when more than one id is given (the endpoint would pick one silently) and when
+ * one is empty or blank (the request would go out as the system-assigned identity).
  * @internal
  */
 export function userAssignedIdentity(options: ManagedIdentityCredentialOptions): UserAssignedIdentity | undefined {
-  const given = KINDS.filter((kind) => options[kind] !== undefined && options[kind] !== "");
+  for (const kind of KINDS) {
+    // `clientId: process.env.APP_CLIENT_ID ?? ""` must not silently become the system-assigned identity.
+    if (typeof options[kind] === "string" && options[kind].trim() === "") {
+      throw new TypeError(
+        `The ${kind} option is empty; give the user-assigned identity's ${kind}, or leave ${kind} out (undefined) for the system-assigned identity. Nothing was sent.`,
+      );
+    }
+  }
+  const given = KINDS.filter((kind) => options[kind] !== undefined);
   if (given.length > 1) {
     throw new TypeError(`Give at most one of clientId, objectId and resourceId; got ${given.join(" and ")}.`);
   }

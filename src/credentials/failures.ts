@@ -17,9 +17,41 @@ function oneLine(text: string): string {
   return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL)}…` : flat;
 }
 
+/** A JSON string or number field, as a trimmed one-line string; `undefined` when absent or empty. */
+function idField(...values: unknown[]): string | undefined {
+  for (const value of values) {
+    if (typeof value === "string" && value.trim() !== "") return oneLine(value);
+    if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  }
+  return undefined;
+}
+
+/** `error_codes` as Entra sends it (`[500011]`), or as a string of it (`"[500011]"`, MSAL.NET's tests). */
+function errorCodes(value: unknown): number[] | undefined {
+  const items = Array.isArray(value) ? value : typeof value === "string" ? (value.match(/\d+/g) ?? []) : [];
+  const codes = items.map(Number).filter((code) => Number.isInteger(code) && code >= 0);
+  return codes.length > 0 ? codes.slice(0, 10) : undefined;
+}
+
+/**
+ * The ids Microsoft support asks for, for a message: `correlation ID …, trace ID …`.
+ * @internal
+ */
+export function describeSupportIds(response: ErrorResponse): string {
+  const parts = [
+    response.correlationId && `correlation ID ${response.correlationId}`,
+    response.traceId && `trace ID ${response.traceId}`,
+    response.timestamp && `timestamp ${response.timestamp}`,
+    response.errorCodes && `error codes ${response.errorCodes.join(", ")}`,
+  ].filter(Boolean);
+  return parts.join(", ");
+}
+
 /**
  * The endpoint's own words in an error answer: OAuth's `error`/`error_description`, App Service's
- * `message`, Service Fabric's `error.code`/`error.message`; an HTML page by its title.
+ * `message`, Service Fabric's `error.code`/`error.message`; an HTML page by its title. With them the
+ * support ids: `error_codes`, `timestamp`, `trace_id`, `correlation_id` (Entra, the Arc agent) or
+ * `correlationId` (App Service, and Service Fabric inside `error`).
  * @internal
  */
 export function readErrorAnswer(body: string | undefined): { errorResponse?: ErrorResponse; text?: string } {
@@ -33,14 +65,29 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
           : undefined;
       const error = typeof json["error"] === "string" ? json["error"] : nested?.["code"];
       const description = json["error_description"] ?? json["message"] ?? json["Message"] ?? nested?.["message"];
-      if (typeof error === "string" || typeof description === "string") {
-        const errorResponse = {
+      const ids: Omit<ErrorResponse, "error" | "errorDescription"> = {
+        errorCodes: errorCodes(json["error_codes"]),
+        timestamp: idField(json["timestamp"]),
+        traceId: idField(json["trace_id"], json["traceId"]),
+        correlationId: idField(
+          json["correlation_id"],
+          json["correlationId"],
+          nested?.["correlationId"],
+          nested?.["correlation_id"],
+        ),
+      };
+      const known = Object.fromEntries(Object.entries(ids).filter(([, value]) => value !== undefined));
+      if (typeof error === "string" || typeof description === "string" || Object.keys(known).length > 0) {
+        const errorResponse: ErrorResponse = {
           error: typeof error === "string" ? oneLine(error) : "",
           errorDescription: typeof description === "string" ? oneLine(description) : "",
+          ...known,
         };
+        const supportIds = describeSupportIds(errorResponse);
+        const words = [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": ");
         return {
           errorResponse,
-          text: [errorResponse.error, errorResponse.errorDescription].filter(Boolean).join(": "),
+          text: [words, supportIds && `(${supportIds})`].filter(Boolean).join(" "),
         };
       }
       // A token answer sent with an error status (a proxy passing it on): never echo the token.

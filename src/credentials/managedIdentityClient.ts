@@ -1,10 +1,11 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
-import { createDefaultHttpClient, type HttpClient, type Pipeline } from "@azure/core-rest-pipeline";
+import type { HttpClient, Pipeline } from "@azure/core-rest-pipeline";
 import { AuthenticationError } from "../errors.js";
 import { logger } from "../logger.js";
 import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
+import { createManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
 import { createTokenRequest } from "../pipeline/createTokenRequest.js";
 import { imdsRetryPolicy, managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
@@ -73,7 +74,7 @@ export class ManagedIdentityClient<
       userAgentPrefix: options.userAgentOptions?.userAgentPrefix,
       loggingOptions: options.loggingOptions,
     });
-    this.httpClient = options.httpClient ?? createDefaultHttpClient();
+    this.httpClient = options.httpClient ?? createManagedIdentityHttpClient();
     this.cache = new TokenCache(
       (resource, signal, getTokenOptions) => this.requestToken(resource, signal, getTokenOptions),
       (timeout) =>

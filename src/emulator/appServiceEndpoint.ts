@@ -22,7 +22,7 @@ function sameSecret(presented: string, expected: string): boolean {
 /**
  * App Service's (and Functions', Container Apps') identity endpoint, api-version 2019-08-01:
  * `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R` with `X-IDENTITY-HEADER: $IDENTITY_HEADER`;
- * identity parameters `client_id`, `principal_id` (or `object_id`), `mi_res_id`. `expires_on` is epoch
+ * identity parameters `client_id`, `object_id` (or its alias `principal_id`), `mi_res_id`. `expires_on` is epoch
  * seconds as a string, as 2019-08-01 sends it.
  * @internal
  */

@@ -61,7 +61,7 @@ export function defaultIdentities(options: Partial<EmulatedIdentities> = {}): Em
 
 /**
  * The user-assigned identity a request's query names, with the parameter names of the source
- * (`client_id`/`object_id`/`msi_res_id` for IMDS and Arc; `principal_id`/`mi_res_id` for App Service).
+ * (`client_id`/`object_id`/`msi_res_id` for IMDS and Arc; `object_id` or `principal_id`, and `mi_res_id`, for App Service).
  * Two selectors at once is an error, as on Azure.
  * @internal
  */

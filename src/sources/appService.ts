@@ -15,7 +15,8 @@ const NOT_HERE =
 export const appServiceSource: ManagedIdentitySource = {
   name: "appservice",
   displayName: "App Service",
-  identityParameters: { clientId: "client_id", objectId: "principal_id", resourceId: "mi_res_id" },
+  // object_id, as every MSAL and @azure/identity send it (principal_id is only the service's alias for it).
+  identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "mi_res_id" },
   retry: "standard",
   detectedBy: ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"],
   endpoint(options: ManagedIdentityCredentialOptions, env) {

@@ -12,9 +12,10 @@ const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,
 // Sat, 21 Nov 2026 06:00:00 GMT
 const RFC_1123 =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:GMT|UTC|\+0000)$/i;
-// App Service 2017-09-01: 11/21/2026 6:00:00 AM +00:00
+// App Service 2017-09-01 on Windows, 12-hour: 11/21/2026 6:00:00 AM +00:00; on Linux, 24-hour (Python
+// azure-identity's recording test_app_service.test_system_assigned.yaml): 05/22/2021 17:14:33 +00:00
 const APP_SERVICE_2017 =
-  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2}) (AM|PM)(?: ([+-])(\d{2}):(\d{2}))?$/i;
+  /^(\d{1,2})\/(\d{1,2})\/(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?: (AM|PM))?(?: ([+-])(\d{2}):(\d{2}))?$/i;
 
 const MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
 
@@ -79,9 +80,11 @@ export function parseExpiresOn(value: unknown): number | undefined {
   m = APP_SERVICE_2017.exec(text);
   if (m) {
     let hour = +m[4]!;
-    if (hour < 1 || hour > 12) return undefined;
-    const pm = m[7]!.toUpperCase() === "PM";
-    hour = (hour % 12) + (pm ? 12 : 0);
+    if (m[7] !== undefined) {
+      // 12-hour clock: 12:xx AM is midnight, 12:xx PM noon.
+      if (hour < 1 || hour > 12) return undefined;
+      hour = (hour % 12) + (m[7].toUpperCase() === "PM" ? 12 : 0);
+    }
     const base = utc(+m[3]!, +m[1]!, +m[2]!, hour, +m[5]!, +m[6]!);
     const zone = m[8] ? `${m[8]}${m[9]}:${m[10]}` : undefined;
     return base === undefined ? undefined : base - offsetMs(zone);

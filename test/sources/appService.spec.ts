@@ -39,7 +39,7 @@ describe("AppServiceCredential", () => {
 
   it.each([
     ["clientId", "client_id"],
-    ["objectId", "principal_id"],
+    ["objectId", "object_id"],
     ["resourceId", "mi_res_id"],
   ] as const)("names a user-assigned identity by %s as %s", async (option, parameter) => {
     const { requests } = await appService();

@@ -32,6 +32,8 @@ describe("parseExpiresOn: every format the endpoints send", () => {
     ["App Service 2017 with a negative offset", "11/21/2026 1:00:00 AM -05:00", SIX_AM],
     ["App Service 2017 without an offset", "11/21/2026 6:00:00 AM", SIX_AM],
     ["App Service 2017 with two-digit month and day", "01/02/2027 6:00:00 AM +00:00", Date.UTC(2027, 0, 2, 6)],
+    ["App Service 2017 on Linux, 24-hour", "11/21/2026 18:00:00 +00:00", SIX_AM + 12 * HOUR],
+    ["App Service 2017 on Linux at midnight", "11/21/2026 00:00:00 +00:00", SIX_AM - 6 * HOUR],
   ])("%s", (_name, value, expected) => {
     expect(parseExpiresOn(value)).toBe(expected);
   });
@@ -45,6 +47,7 @@ describe("parseExpiresOn: every format the endpoints send", () => {
     ["hour 24", "2026-11-21T24:00:00Z"],
     ["an App Service time at hour 13", "11/21/2026 13:00:00 PM +00:00"],
     ["an App Service time at hour 0", "11/21/2026 0:00:00 AM +00:00"],
+    ["an App Service 24-hour time at hour 24", "11/21/2026 24:00:00 +00:00"],
     ["an App Service date in month 13", "13/21/2026 6:00:00 AM +00:00"],
     ["an unknown month name", "Sat, 21 Foo 2026 06:00:00 GMT"],
     ["hex", "0x6a0f9c80"],
