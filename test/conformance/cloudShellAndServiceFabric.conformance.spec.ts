@@ -202,7 +202,9 @@ describe("Service Fabric", () => {
 
   it("never takes a user-assigned client id, which msal-python silently ignores (test_unified_api_service_should_ignore_unnecessary_client_id): silently acting as another identity is what DESIGN forbids", () => {
     stubServiceFabric("https://127.0.0.1:1/token", "0".repeat(40));
-    expect(() => new ServiceFabricCredential({ clientId: "foo" })).toThrow(/Service Fabric.*Nothing was sent/);
+    expect(() => new ServiceFabricCredential({ ["clientId" as string]: "foo" })).toThrow(
+      /Service Fabric.*Nothing was sent/,
+    );
   });
 
   it("serves a token whose expires_on is a number (msal-python ServiceFabricTestCase._test_happy_path)", async () => {
