@@ -16,8 +16,14 @@ import { runSuite } from "./suite.js";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const cacheFolder = path.join(root, "node_modules", ".cache", "azure-managed-identity-bench");
 const footprintCache = path.join(cacheFolder, "footprint.json");
-/** A copy of dist/esm taken at the start, so that a rebuild during the run (dist is shared) cannot pull it away. */
-const distSnapshot = path.join(cacheFolder, "dist");
+/**
+ * Ours installed as an application has it, from a copy of dist/esm taken at the start (dist is shared, and a
+ * rebuild during the run must not pull it away): `node_modules/azure-managed-identity` and its `.bin` link.
+ * The copy still resolves its dependencies from this repository's node_modules.
+ */
+const installFolder = path.join(cacheFolder, "install", "node_modules");
+const installedPackage = path.join(installFolder, "azure-managed-identity");
+const installedBin = path.join(installFolder, ".bin", "azure-managed-identity");
 const THEIRS_SPEC = "@azure/identity@4.14.1";
 const FOOTPRINT_STATE = "AZURE_MI_BENCH_FOOTPRINT";
 const NETWORK_STATE = "AZURE_MI_BENCH_NETWORK";
@@ -50,15 +56,19 @@ function ensureBuilt(): void {
   execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
 }
 
-/** Copies dist/esm to the snapshot; the copy still resolves its dependencies from this package's node_modules. */
+/** Copies dist/esm into the installed package and links its bin, as `npm install` would. */
 async function snapshotDist(): Promise<void> {
-  await fs.rm(distSnapshot, { recursive: true, force: true });
-  await fs.mkdir(distSnapshot, { recursive: true });
-  await fs.cp(path.join(root, "dist", "esm"), path.join(distSnapshot, "esm"), { recursive: true });
+  await fs.rm(installFolder, { recursive: true, force: true });
+  await fs.mkdir(path.join(installFolder, ".bin"), { recursive: true });
+  await fs.cp(path.join(root, "dist", "esm"), path.join(installedPackage, "dist", "esm"), { recursive: true });
+  const { name, version } = JSON.parse(await fs.readFile(path.join(root, "package.json"), "utf8"));
+  const bin = "dist/esm/cli/main.js";
   await fs.writeFile(
-    path.join(distSnapshot, "package.json"),
-    JSON.stringify({ type: "module", sideEffects: false }) + "\n",
+    path.join(installedPackage, "package.json"),
+    JSON.stringify({ name, version, type: "module", sideEffects: false, bin: { [name]: bin } }) + "\n",
   );
+  await fs.chmod(path.join(installedPackage, bin), 0o755);
+  await fs.symlink(path.join("..", "azure-managed-identity", bin), installedBin);
 }
 
 /** The install footprint, measured outside the namespace (it needs the registry) or taken from the cache. */
@@ -163,10 +173,14 @@ async function runHere(networkState: string, guard: boolean): Promise<void> {
       fakes,
       setup: { folder: workers, guard, killAfterMs: 180_000 },
       entries: {
-        ours: pathToFileURL(path.join(distSnapshot, "esm", "index.js")).href,
+        ours: pathToFileURL(path.join(installedPackage, "dist", "esm", "index.js")).href,
         theirs: import.meta.resolve("@azure/identity"),
       },
       coreEntry: import.meta.resolve("@azure/core-rest-pipeline"),
+      installed: {
+        bin: installedBin,
+        emulatorEntry: pathToFileURL(path.join(installedPackage, "dist", "esm", "emulator", "index.js")).href,
+      },
       arcForTheirs: agentFolder !== undefined,
       oursArcTokenFolder: agentFolder === undefined ? arcFolder : undefined,
       log,

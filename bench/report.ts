@@ -15,6 +15,10 @@ export interface Row {
   theirs: Cell;
   /** Show ours/theirs of the medians. */
   ratio: boolean;
+  /** What the theirs column holds when it is not `@azure/identity`: a baseline, such as core-rest-pipeline alone. */
+  against?: string;
+  /** The ratio to show in place of ours/theirs of the medians: the median of trial-by-trial ratios of paired runs. */
+  pairedRatio?: number;
   /** The issue's target, in words. */
   target?: string;
   /** Whether the target is met; `undefined` when there is none or it cannot be judged. */
@@ -55,7 +59,8 @@ function cell(value: Cell, unit: Unit): string {
 }
 
 /** ours/theirs of the medians, when both are numbers and theirs is not zero. */
-export function ratioOf(row: Pick<Row, "ours" | "theirs">): number | undefined {
+export function ratioOf(row: Pick<Row, "ours" | "theirs" | "pairedRatio">): number | undefined {
+  if (row.pairedRatio !== undefined) return row.pairedRatio;
   if (typeof row.ours !== "object" || typeof row.theirs !== "object") return undefined;
   if (row.theirs.median === 0) return undefined;
   return row.ours.median / row.theirs.median;
@@ -71,14 +76,15 @@ function ratioText(row: Row): string {
 /** The Markdown table: both libraries (median, with min – max over the trials), ours/theirs, the target. */
 export function renderTable(rows: readonly Row[]): string {
   const lines = [
-    "| measure | source | ours (azure-managed-identity) | theirs (@azure/identity) | ours/theirs | target | met |",
+    "| measure | source | ours (azure-managed-identity) | theirs (@azure/identity, or the baseline named) | ours/theirs | target | met |",
     "|---|---|---|---|---|---|---|",
   ];
   for (const row of rows) {
     const met = row.met === undefined ? "" : row.met ? "yes" : "**no**";
     const target = row.target ?? "";
+    const theirs = row.against ? `${row.against}: ${cell(row.theirs, row.unit)}` : cell(row.theirs, row.unit);
     lines.push(
-      `| ${row.measure} | ${row.source} | ${cell(row.ours, row.unit)} | ${cell(row.theirs, row.unit)} | ${ratioText(row)} | ${target} | ${met} |`,
+      `| ${row.measure} | ${row.source} | ${cell(row.ours, row.unit)} | ${theirs} | ${ratioText(row)} | ${target} | ${met} |`,
     );
   }
   const notes = rows.filter((r) => r.note).map((r) => `- ${r.measure} (${r.source}): ${r.note}`);

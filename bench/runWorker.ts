@@ -50,7 +50,7 @@ export function runWorker(
       }
       reject(
         new Error(
-          `worker ${spec.scenario}/${spec.library} failed (${signal ?? `exit ${code}`}):\n${stderr.trim().slice(-2000)}`,
+          `worker ${spec.scenario}${"library" in spec ? `/${spec.library}` : ""} failed (${signal ?? `exit ${code}`}):\n${stderr.trim().slice(-2000)}`,
         ),
       );
     });

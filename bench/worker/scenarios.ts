@@ -57,6 +57,13 @@ export const scenarios: { [S in WorkerSpec["scenario"]]: (spec: Spec<S>) => Prom
     };
   },
 
+  /** A fresh process importing @azure/core-rest-pipeline alone, timed as `import` times a package. */
+  async importCore(spec) {
+    const start = performance.now();
+    await import(spec.core);
+    return { importMs: performance.now() - start };
+  },
+
   /** The same, in a process that already loaded @azure/core-rest-pipeline, as any Azure SDK client application has. */
   async importAfterCore(spec) {
     await import(spec.core);

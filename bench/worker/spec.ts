@@ -10,6 +10,8 @@ export type OffAzureCase = "refused-explicit" | "refused-chain" | "silent-chain"
 /** What one worker process is asked to measure. Serialised as JSON on the command line. */
 export type WorkerSpec =
   | { scenario: "import"; library: Library; entry: string }
+  /** `import('@azure/core-rest-pipeline')` alone: the floor of any package built on it. */
+  | { scenario: "importCore"; core: string }
   | {
       scenario: "importAfterCore";
       library: Library;
