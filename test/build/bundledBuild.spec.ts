@@ -1,14 +1,17 @@
 // The bundled build (scripts/bundle.mjs): one file per entry point in ESM and in CommonJS, @azure/* left to the
 // application's own copies, the emulator and the command line kept out of the package's main file, and names
 // left readable for stack traces. Built here into a fresh folder, so what is checked is what the script makes.
+import { spawnSync } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SDK_VERSION } from "../../src/constants.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const GUARD = pathToFileURL(path.join(REPO, "test", "helpers", "installLoopbackSocketGuard.ts")).href;
 const FILES = ["index.js", "emulator/index.js", "cli/main.js"];
 const FORMATS = ["esm", "commonjs"] as const;
 
@@ -64,6 +67,7 @@ describe("the bundled build", () => {
   it("each file stands alone: no relative import, only @azure/* packages and node: built-ins", async () => {
     for (const format of FORMATS) {
       for (const file of FILES) {
+        if (format === "commonjs" && file === "cli/main.js") continue; // below
         const specifiers = runtimeSpecifiers(await read(format, file));
         expect(
           specifiers.filter((s) => !/^(node:|@azure\/)/.test(s)),
@@ -89,14 +93,30 @@ describe("the bundled build", () => {
       // The emulator stands alone; the command line carries its own copy of what it runs.
       const emulator = bundledModules(await read(format, "emulator/index.js"));
       expect(emulator.filter((m) => !m.startsWith("src/emulator/"))).toEqual([]);
-      expect(bundledModules(await read(format, "cli/main.js"))).toContain("src/cli/tokenCommand.ts");
     }
+    expect(bundledModules(await read("esm", "cli/main.js"))).toContain("src/cli/tokenCommand.ts");
   });
 
   it("the command line's file starts with its shebang in both formats", async () => {
     for (const format of FORMATS) {
       expect((await read(format, "cli/main.js")).split("\n")[0]).toBe("#!/usr/bin/env node");
     }
+  });
+
+  it("the CommonJS command line runs the ESM one: the program ships once (installed size)", async () => {
+    const cli = await read("commonjs", "cli/main.js");
+    expect(runtimeSpecifiers(cli)).toEqual(["../../esm/cli/main.js"]);
+    expect(bundledModules(cli)).toEqual([]);
+    const child = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--import", GUARD, path.join(outDir, "commonjs", "cli", "main.js"), "--version"],
+      {
+        cwd: REPO,
+        encoding: "utf8",
+      },
+    );
+    expect(child.stderr).toBe("");
+    expect(child.stdout.trim()).toBe(SDK_VERSION);
   });
 
   describe("loaded as ESM and as CommonJS", () => {
