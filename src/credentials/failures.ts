@@ -11,10 +11,17 @@ interface FailureContext {
 }
 
 const MAX_DETAIL = 300;
+/**
+ * An endpoint's own description is kept whole up to this: Microsoft Entra's (AADSTS code, text, trace and
+ * correlation ids) runs to about 500 characters, and clients match its code and text (`@azure/cosmos` and
+ * `@azure/app-configuration` look for AADSTS500011 in `error.message`).
+ * @internal
+ */
+export const MAX_DESCRIPTION = 2000;
 
-function oneLine(text: string): string {
+function oneLine(text: string, max = MAX_DETAIL): string {
   const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > MAX_DETAIL ? `${flat.slice(0, MAX_DETAIL)}…` : flat;
+  return flat.length > max ? `${flat.slice(0, max)}…` : flat;
 }
 
 /** A JSON string or number field, as a trimmed one-line string; `undefined` when absent or empty. */
@@ -80,7 +87,7 @@ export function readErrorAnswer(body: string | undefined): { errorResponse?: Err
       if (typeof error === "string" || typeof description === "string" || Object.keys(known).length > 0) {
         const errorResponse: ErrorResponse = {
           error: typeof error === "string" ? oneLine(error) : "",
-          errorDescription: typeof description === "string" ? oneLine(description) : "",
+          errorDescription: typeof description === "string" ? oneLine(description, MAX_DESCRIPTION) : "",
           ...known,
         };
         const supportIds = describeSupportIds(errorResponse);
@@ -107,7 +114,14 @@ function sentences(...parts: (string | undefined)[]): string {
   return parts.filter(Boolean).join(" ");
 }
 
-function statusHint(status: number): string {
+function statusHint(status: number, errorResponse: ErrorResponse | undefined): string {
+  // Microsoft Entra's own refusal, passed on: the identity is there, the request is wrong.
+  if (status === 400 && /\bAADSTS500011\b/.test(errorResponse?.errorDescription ?? "")) {
+    return "The resource (the scope without /.default) is not known in the identity's tenant: check the scope.";
+  }
+  if (status === 400 && /\bAADSTS\d+/.test(errorResponse?.errorDescription ?? "")) {
+    return "Microsoft Entra refused the request: see its AADSTS code.";
+  }
   if (status === 400)
     return "The request was refused: is a managed identity (or the user-assigned identity asked for) assigned to this host?";
   if (status === 401 || status === 403) {
@@ -140,7 +154,7 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
   return new AuthenticationError(
     sentences(
       `${source.displayName}: ${endpoint} answered ${response.status}${said}.`,
-      statusHint(response.status),
+      statusHint(response.status, errorResponse),
       source.troubleshooting,
     ),
     response.status,

@@ -19,6 +19,17 @@ export function isDockerDesktopUnreachable(status: number, body: string | undefi
 }
 
 /**
+ * IMDS's answer when there is no managed identity on this host, or not the user-assigned one asked for:
+ * 400 `{"error":"invalid_request","error_description":"Identity not found"}` (the body IMDS sends, as quoted in
+ * Azure/azure-sdk-for-net issue 37278). Every other 400 comes from a host that has the identity but refused the
+ * request itself (`invalid_resource` AADSTS500011 for an unknown resource, a malformed request): a failure.
+ * @internal
+ */
+export function isIdentityNotFound(status: number, body: string | undefined): boolean {
+  return status === 400 && /identity not found/i.test(body ?? "");
+}
+
+/**
  * The Azure Instance Metadata Service: Azure VMs, VM scale sets, AKS nodes.
  * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
  * @internal
@@ -44,8 +55,8 @@ export const imdsSource: ManagedIdentitySource = {
     return { method: "GET", query };
   },
   policies: () => ({ headers: [metadataHeaderPolicy()] }),
-  // 400: no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
-  isUnavailableAnswer: (status, body) => status === 400 || isDockerDesktopUnreachable(status, body),
+  // 400 "Identity not found": no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
+  isUnavailableAnswer: (status, body) => isIdentityNotFound(status, body) || isDockerDesktopUnreachable(status, body),
   troubleshooting:
     "On an Azure VM, check that a managed identity is assigned to it (az vm identity show) and that nothing (a proxy, a firewall, a container network) stands between this process and 169.254.169.254.",
 };

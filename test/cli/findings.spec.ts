@@ -111,6 +111,15 @@ describe("diagnose: a failed token", () => {
       "denied",
     ],
     [failedToken("appservice", "AuthenticationError", "App Service: … answered 400.", 400), "identity-not-available"],
+    [
+      failedToken(
+        "imds",
+        "AuthenticationError",
+        `IMDS: ${IMDS_URL} answered 400: invalid_resource: AADSTS500011: The resource principal named https://x was not found in the tenant named T.`,
+        400,
+      ),
+      "request-refused",
+    ],
     [failedToken("imds", "AuthenticationError", "IMDS: … answered 429.", 429), "throttled"],
     [failedToken("cloudshell", "AuthenticationError", "Cloud Shell: … answered 503.", 503), "endpoint-failing"],
     [

@@ -2,10 +2,12 @@
 // message gets a short, single-line excerpt of it, and reading it never throws or stalls.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { readErrorAnswer } from "../../src/credentials/failures.js";
+import { MAX_DESCRIPTION, readErrorAnswer } from "../../src/credentials/failures.js";
 
 /** The longest excerpt of an endpoint's words that a message may carry (300 characters and an ellipsis). */
 const MAX_EXCERPT = 301;
+/** An error description is kept whole up to 2000 characters (AADSTS texts run to about 500), then cut with an ellipsis. */
+const MAX_DESCRIPTION_EXCERPT = MAX_DESCRIPTION + 1;
 
 const errorBody = fc.oneof(
   fc.string(),
@@ -22,7 +24,7 @@ const errorBody = fc.oneof(
 );
 
 describe("readErrorAnswer under fuzzing", () => {
-  it("any body: never throws; excerpts are single-line and at most 300 characters", () => {
+  it("any body: never throws; excerpts are single-line, at most 300 characters (a description 2000)", () => {
     fc.assert(
       fc.property(errorBody, (body) => {
         const { errorResponse, text } = readErrorAnswer(body);
@@ -30,12 +32,12 @@ describe("readErrorAnswer under fuzzing", () => {
           expect(typeof errorResponse.error).toBe("string");
           expect(typeof errorResponse.errorDescription).toBe("string");
           expect(errorResponse.error.length).toBeLessThanOrEqual(MAX_EXCERPT);
-          expect(errorResponse.errorDescription.length).toBeLessThanOrEqual(MAX_EXCERPT);
+          expect(errorResponse.errorDescription.length).toBeLessThanOrEqual(MAX_DESCRIPTION_EXCERPT);
         }
         if (text !== undefined) {
           expect(typeof text).toBe("string");
           // Two excerpts, a separator, and the words around an HTML title or quoted text.
-          expect(text.length).toBeLessThanOrEqual(2 * MAX_EXCERPT + 40);
+          expect(text.length).toBeLessThanOrEqual(MAX_EXCERPT + MAX_DESCRIPTION_EXCERPT + 40);
           // A line break in a message is how log lines get forged.
           expect(text).not.toMatch(/[\r\n\u2028\u2029]/);
         }

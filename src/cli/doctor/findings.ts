@@ -130,6 +130,18 @@ function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding
         : "Check what listens at the endpoint, and that no proxy answers for it.",
     );
   }
+  // Microsoft Entra's refusal passed on (IMDS's invalid_resource): the identity is there, the request is wrong.
+  const aadsts = status === 400 ? /\bAADSTS\d+/.exec(message)?.[0] : undefined;
+  if (aadsts !== undefined) {
+    return failed(
+      "request-refused",
+      `The ${title} endpoint refused the request (400, ${aadsts}).`,
+      aadsts === "AADSTS500011"
+        ? "The identity is there, but the resource (the scope without /.default) is not known in its tenant: a typo in the scope, or a resource from another cloud or tenant."
+        : "The identity is there, but Microsoft Entra refused the request; its AADSTS code says why (https://login.microsoftonline.com/error?code=<number>).",
+      "Check --scope/--resource against the resource's documented audience (for Key Vault https://vault.azure.net/.default).",
+    );
+  }
   if (status === 400 || status === 404) {
     return failed(
       "identity-not-available",
