@@ -53,8 +53,8 @@ function waitFor<T>(promise: Promise<T>, signal: GetTokenOptions["abortSignal"])
  * found but fails throws `AuthenticationError`, which stops a chain.
  *
  * A user-assigned identity (`clientId`, `objectId`, `resourceId`) goes to the source found; a source
- * that cannot take it (Cloud Shell, Service Fabric; Azure ML and workload identity take a client id
- * only) makes `getToken` throw `CredentialUnavailableError` saying so, and nothing is sent.
+ * that cannot take it (Cloud Shell takes none; Service Fabric an object id only; Azure ML and workload
+ * identity a client id only) makes `getToken` throw `CredentialUnavailableError` saying so, and nothing is sent.
  *
  * @example
  * ```ts

@@ -4,12 +4,10 @@ import { serviceFabricSource } from "../sources/serviceFabric.js";
 import { ManagedIdentityClient } from "./managedIdentityClient.js";
 
 /**
- * Options of {@link ServiceFabricCredential}: no user-assigned identity (the application manifest chooses it).
+ * Options of {@link ServiceFabricCredential}: a user-assigned identity of the application manifest by its
+ * `objectId` only (sent as `principalId`); the cluster's token service takes no client id or resource id.
  */
-export type ServiceFabricCredentialOptions = Omit<
-  ManagedIdentityCredentialOptions,
-  "clientId" | "objectId" | "resourceId"
->;
+export type ServiceFabricCredentialOptions = Omit<ManagedIdentityCredentialOptions, "clientId" | "resourceId">;
 
 /**
  * Gets tokens for a Service Fabric application from the cluster's managed identity token service
@@ -29,9 +27,9 @@ export class ServiceFabricCredential implements TokenCredential {
   readonly #client: ManagedIdentityClient;
 
   /**
-   * @param options - an endpoint override (https only), retry options.
-   * @throws `TypeError` when a user-assigned identity is given, the endpoint is not an https URL or
-   * `IDENTITY_SERVER_THUMBPRINT` is not a thumbprint.
+   * @param options - the `objectId` of a user-assigned identity, an endpoint override (https only), retry options.
+   * @throws `TypeError` when `clientId` or `resourceId` is given (the message names `objectId`), the endpoint is
+   * not an https URL or `IDENTITY_SERVER_THUMBPRINT` is not a thumbprint.
    */
   constructor(options: ServiceFabricCredentialOptions = {}) {
     this.#client = new ManagedIdentityClient(serviceFabricSource, options);

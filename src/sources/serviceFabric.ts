@@ -5,6 +5,9 @@ import { normalizeThumbprint, thumbprintPinningPolicy } from "../pipeline/thumbp
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentitySource } from "./source.js";
 
+/** The api-version MSAL.NET 4.83+ sends; the one that takes `principalId`. @internal */
+export const SERVICE_FABRIC_API_VERSION = "2020-05-01";
+
 const VARIABLES = ["IDENTITY_ENDPOINT", "IDENTITY_HEADER", "IDENTITY_SERVER_THUMBPRINT"] as const;
 
 function notHere(env: NodeJS.ProcessEnv): CredentialUnavailableError {
@@ -24,17 +27,20 @@ function thumbprintOf(env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
- * Service Fabric: `GET $IDENTITY_ENDPOINT?api-version=2019-07-01-preview&resource=R` with
- * `secret: $IDENTITY_HEADER`, over TLS to the cluster's self-signed certificate, accepted only when its
- * thumbprint is `IDENTITY_SERVER_THUMBPRINT`. The identity is the application's, chosen in the cluster.
+ * Service Fabric: `GET $IDENTITY_ENDPOINT?api-version=2020-05-01&resource=R` with `secret: $IDENTITY_HEADER`,
+ * over TLS to the cluster's self-signed certificate, accepted only when its thumbprint is
+ * `IDENTITY_SERVER_THUMBPRINT`. A user-assigned identity is named by its object (principal) id only, as
+ * `principalId`: the cluster's token service ignores `client_id`, `object_id` and `msi_res_id` and would answer
+ * for the default identity (AzureAD/microsoft-authentication-library-for-dotnet issue 6065, fixed by pull
+ * request 6069, MSAL.NET 4.85, which also moved to api-version 2020-05-01).
  * @internal
  */
 export const serviceFabricSource: ManagedIdentitySource = {
   name: "servicefabric",
   displayName: "Service Fabric",
-  identityParameters: {},
+  identityParameters: { objectId: "principalId" },
   identityRestriction:
-    "a Service Fabric application gets the identity its application manifest assigns to it, chosen in the cluster, not by the caller",
+    "the cluster's token service selects a user-assigned identity of the application manifest by its object (principal) id only; give objectId instead",
   retry: "standard",
   detectedBy: VARIABLES,
   endpoint(options: ManagedIdentityCredentialOptions, env) {
@@ -49,10 +55,12 @@ export const serviceFabricSource: ManagedIdentitySource = {
     if (url.protocol !== "https:") throw new TypeError(`${from} must be an https URL for Service Fabric: '${value}'.`);
     return url;
   },
-  request({ resource, env }) {
+  request({ resource, env, identityParameter }) {
     const secret = readEnv("IDENTITY_HEADER", env);
     if (secret === undefined) throw notHere(env);
-    return { method: "GET", query: { "api-version": "2019-07-01-preview", resource }, headers: { secret } };
+    const query: Record<string, string> = { "api-version": SERVICE_FABRIC_API_VERSION, resource };
+    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+    return { method: "GET", query, headers: { secret } };
   },
   policies(options, env) {
     const thumbprint = thumbprintOf(env);

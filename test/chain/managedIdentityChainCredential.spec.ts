@@ -282,8 +282,8 @@ describe("ManagedIdentityChainCredential", () => {
           IDENTITY_HEADER: "h",
           IDENTITY_SERVER_THUMBPRINT: "AB".repeat(20),
         },
-        { objectId: "o" },
-        /Service Fabric .*cannot use .*application manifest/,
+        { clientId: "c" },
+        /Service Fabric .*cannot use the user-assigned identity with clientId c: .*give objectId instead/,
       ],
     ])(
       "refuses, sending nothing, a user-assigned identity that %s cannot take",

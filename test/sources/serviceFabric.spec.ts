@@ -3,7 +3,12 @@ import type { AddressInfo } from "node:net";
 import tls from "node:tls";
 import nock from "nock";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { AuthenticationError, CredentialUnavailableError, ServiceFabricCredential } from "../../src/index.js";
+import {
+  AuthenticationError,
+  CredentialUnavailableError,
+  ManagedIdentityChainCredential,
+  ServiceFabricCredential,
+} from "../../src/index.js";
 import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -112,8 +117,9 @@ describe("ServiceFabricCredential", () => {
     const [seen] = server.requests;
     expect(seen!.method).toBe("GET");
     expect(seen!.url.pathname).toBe(TOKEN_PATH);
+    // api-version 2020-05-01, as MSAL.NET 4.83+ sends (ServiceFabricManagedIdentitySource.ServiceFabricMsiApiVersion).
     expect(Object.fromEntries(seen!.url.searchParams)).toEqual({
-      "api-version": "2019-07-01-preview",
+      "api-version": "2020-05-01",
       resource: "https://vault.azure.net",
     });
     expect(seen!.headers["secret"]).toBe(SECRET);
@@ -211,12 +217,56 @@ describe("ServiceFabricCredential", () => {
     expect(server.connections()).toBe(0);
   });
 
-  it("refuses at construction a user-assigned identity, a plain http endpoint and a malformed thumbprint", () => {
-    stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", certificate.sha1);
-    expect(() => new ServiceFabricCredential({ clientId: "abc" } as never)).toThrow(
-      /Service Fabric cannot use .*application manifest/,
-    );
+  // The cluster's token service selects a user-assigned identity by `principalId` only and silently ignores
+  // client_id / object_id / msi_res_id, answering for the default identity: AzureAD/microsoft-authentication-
+  // library-for-dotnet issue 6065, fixed in pull request 6069 (MSAL.NET 4.85).
+  it("sends a user-assigned identity's objectId as principalId, and nothing else names it", async () => {
+    const server = await startHttpsTokenServer(certificate);
+    cleanups.push(server.close);
+    stubServiceFabric(server.endpoint, certificate.sha1);
 
+    await new ServiceFabricCredential({ objectId: "4f0b7c2a-1d3e-4a5b-9c8d-7e6f5a4b3c2d" }).getToken(SCOPE);
+
+    expect(Object.fromEntries(server.requests[0]!.url.searchParams)).toEqual({
+      "api-version": "2020-05-01",
+      resource: "https://vault.azure.net",
+      principalId: "4f0b7c2a-1d3e-4a5b-9c8d-7e6f5a4b3c2d",
+    });
+  });
+
+  it("ManagedIdentityChainCredential passes objectId on to Service Fabric as principalId", async () => {
+    const server = await startHttpsTokenServer(certificate);
+    cleanups.push(server.close);
+    const env = {
+      IDENTITY_ENDPOINT: server.endpoint,
+      IDENTITY_HEADER: SECRET,
+      IDENTITY_SERVER_THUMBPRINT: certificate.sha1,
+    };
+
+    const chain = new ManagedIdentityChainCredential({ env, objectId: "4f0b7c2a-1d3e-4a5b-9c8d-7e6f5a4b3c2d" });
+    await expect(chain.getToken(SCOPE)).resolves.toMatchObject({ token: "sf-token" });
+
+    expect(server.requests[0]!.url.searchParams.get("principalId")).toBe("4f0b7c2a-1d3e-4a5b-9c8d-7e6f5a4b3c2d");
+    expect(server.requests[0]!.url.searchParams.get("api-version")).toBe("2020-05-01");
+  });
+
+  it.each(["clientId", "resourceId"])(
+    "refuses %s at construction with a TypeError that names objectId, sending nothing",
+    async (kind) => {
+      const server = await startRecordingTlsServer(certificate);
+      cleanups.push(server.close);
+      stubServiceFabric(server.endpoint, certificate.sha1);
+      const construct = () => new ServiceFabricCredential({ [kind]: "abc" } as never);
+      expect(construct).toThrow(TypeError);
+      expect(construct).toThrow(
+        new RegExp(`Service Fabric cannot use the user-assigned identity with ${kind} abc: .*objectId`),
+      );
+      expect(server.connections()).toBe(0);
+    },
+  );
+
+  it("refuses at construction a plain http endpoint and a malformed thumbprint", () => {
+    stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", certificate.sha1);
     vi.stubEnv("IDENTITY_ENDPOINT", "http://127.0.0.1:2377/metadata/identity/oauth2/token");
     expect(() => new ServiceFabricCredential()).toThrow(/must be an https URL/);
 
