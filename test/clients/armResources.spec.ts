@@ -12,6 +12,7 @@ import { ResourceManagementClient } from "@azure/arm-resources";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { ImdsCredential } from "../../src/index.js";
+import { rejection } from "./helpers/rejection.js";
 import { tokenRequestsAt, verifiedClaims } from "./helpers/emulatorTokens.js";
 import { recordingCredential } from "./helpers/recordingCredential.js";
 import { bearerOf, type ServiceAnswer, type ServiceFake, startServiceFake } from "./helpers/serviceFake.js";
@@ -103,14 +104,11 @@ describe("@azure/arm-resources with ImdsCredential", () => {
     const { client: resources } = client();
     answers = [REVOKED, REVOKED, REVOKED, REVOKED];
 
-    const failure = await resources.resourceGroups.get("rg1").then(
-      () => undefined,
-      (error: unknown) => error as { statusCode?: number; code?: string; message: string },
-    );
+    const failure = await rejection(resources.resourceGroups.get("rg1"));
 
-    expect(failure?.statusCode).toBe(401);
-    expect(failure?.code).toBe("InvalidAuthenticationToken");
-    expect(failure?.message).toContain("revoked");
+    expect(failure.statusCode).toBe(401);
+    expect(failure.code).toBe("InvalidAuthenticationToken");
+    expect(failure.message).toContain("revoked");
     // One try, one retry with the claims: two requests to ARM, two to IMDS, nothing more.
     expect(arm.requests).toHaveLength(2);
     expect(tokenRequestsAt(emulator, "imds")).toEqual([

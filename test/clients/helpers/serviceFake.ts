@@ -1,7 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import { createDefaultHttpClient, type HttpClient, type PipelinePolicy } from "@azure/core-rest-pipeline";
 import { createSelfSignedCertificate } from "../../../src/emulator/selfSignedCertificate.js";
 import { trustCertificatePolicy } from "../../../src/emulator/trustPolicy.js";
 
@@ -35,6 +35,8 @@ export interface ServiceFake {
    * trusts the fake's CA), so that the client derives its scope from the real URL, as in production.
    */
   stealPolicy: PipelinePolicy;
+  /** The same as {@link ServiceFake.stealPolicy}, as an `httpClient`, for clients that take no policies (Cosmos DB). */
+  stealingHttpClient: HttpClient;
   requests: ServiceRequest[];
   close(): Promise<void>;
 }
@@ -84,19 +86,31 @@ export async function startServiceFake(
   const port = (server.address() as AddressInfo).port;
   const ca = certificate?.cert ?? "";
   const agent = new https.Agent({ ca, keepAlive: false });
+  const stealPolicy: PipelinePolicy = {
+    name: "sendToServiceFake",
+    async sendRequest(request, next) {
+      const original = request.url;
+      const url = new URL(original);
+      request.url = `${tls ? "https" : "http"}://127.0.0.1:${port}${url.pathname}${url.search}`;
+      // The fake's CA, even over an agent of the client's own (Cosmos DB brings one).
+      request.agent = agent;
+      try {
+        return await next(request);
+      } finally {
+        // The client's challenge handling looks at the URL it sent (Key Vault checks the challenge's resource against it).
+        request.url = original;
+      }
+    },
+  };
+  const httpClient = createDefaultHttpClient();
   return {
     origin: `${tls ? "https" : "http"}://127.0.0.1:${port}`,
     ca,
     agent,
     trustPolicy: trustCertificatePolicy(ca),
-    stealPolicy: {
-      name: "sendToServiceFake",
-      sendRequest(request, next) {
-        const url = new URL(request.url);
-        request.url = `${tls ? "https" : "http"}://127.0.0.1:${port}${url.pathname}${url.search}`;
-        request.agent ??= agent;
-        return next(request);
-      },
+    stealPolicy,
+    stealingHttpClient: {
+      sendRequest: (request) => stealPolicy.sendRequest(request, (stolen) => httpClient.sendRequest(stolen)),
     },
     requests,
     close: () =>
