@@ -3,6 +3,14 @@ const FIVE_MINUTES = 5 * 60_000;
 const MAX_JITTER = 60_000;
 /** The cache stops serving a token this close to its expiry (see tokenCache.ts); "fresh" must end before that. */
 export const EXPIRY_MARGIN_MS = 30_000;
+/**
+ * A stale token (past its refresh time) is still served at once only while it has more than this left.
+ * Clients that renew on their own timer shortly before expiry must get a new token then, not the old one:
+ * core-amqp (Service Bus, Event Hubs) renews at `expiresOn − 2 min` and schedules the next renewal from the
+ * token it gets, so an old token makes it renew again at once (or never); a minute more covers the put-token's
+ * round trip and a clock step.
+ */
+export const STALE_SERVING_MARGIN_MS = 3 * 60_000;
 /** A `refresh_in` shorter than this (or than half the lifetime) is raised to it: `refresh_in: 0` must not mean a refresh on every call. */
 const MIN_REFRESH_IN = 60_000;
 

@@ -2,7 +2,7 @@ import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { logger } from "../logger.js";
 import { timerBound } from "../timerBound.js";
 import { createAbortError } from "./abort.js";
-import { EXPIRY_MARGIN_MS } from "./refreshTiming.js";
+import { STALE_SERVING_MARGIN_MS } from "./refreshTiming.js";
 import { scopeToResource } from "./resource.js";
 
 const BACKGROUND_RETRY_MIN_MS = 10_000;
@@ -38,7 +38,7 @@ interface Entry {
 /**
  * The per-credential token cache with single-flight and background refresh:
  * - fresh (before `refreshAfterTimestamp`): the cached token, no I/O;
- * - stale but valid (until 30 s before expiry): the cached token at once, and one background
+ * - stale but valid (until three minutes before expiry): the cached token at once, and one background
  *   refresh whose failure is logged and retried after a back-off, never thrown at a caller;
  * - expired or missing: the caller waits for the request, shared with every concurrent caller.
  *
@@ -63,7 +63,7 @@ export class TokenCache {
     if (token !== undefined && options?.claims === undefined) {
       const now = Date.now();
       if (now < token.refreshAfterTimestamp!) return Promise.resolve(token);
-      if (now < token.expiresOnTimestamp - EXPIRY_MARGIN_MS) {
+      if (now < token.expiresOnTimestamp - STALE_SERVING_MARGIN_MS) {
         this.refreshInBackground(entry, now);
         return Promise.resolve(token);
       }
