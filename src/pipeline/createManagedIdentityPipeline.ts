@@ -3,6 +3,7 @@ import {
   logPolicy,
   type Pipeline,
   type PipelinePolicy,
+  setClientRequestIdPolicy,
   tracingPolicy,
   userAgentPolicy,
 } from "@azure/core-rest-pipeline";
@@ -42,7 +43,7 @@ export interface ManagedIdentityPipelineOptions {
 
 /**
  * Builds the one pipeline shape every managed identity source uses, outermost first:
- * user agent, tracing, the source's headers, per-call policies, retry, per-try policies, the
+ * user agent, client request id, tracing, the source's headers, per-call policies, retry, per-try policies, the
  * source's challenge, the per-try timeout, the source's transport, logging, and a bounded body reader.
  *
  * There is deliberately no proxy policy (these endpoints are on the machine itself and must never
@@ -61,6 +62,9 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
     .filter(Boolean)
     .join(" ");
   add(userAgentPolicy({ userAgentPrefix }));
+  // x-ms-client-request-id, a UUID per token request (the same on its retries), as MSAL sends it to IMDS:
+  // the id that ties this request to the endpoint's own logs.
+  add(setClientRequestIdPolicy());
   add(tracingPolicy({ userAgentPrefix }));
   options.headerPolicies?.forEach(add);
   additional("perCall").forEach(add);

@@ -9,6 +9,7 @@
 // - AzureAD/microsoft-authentication-library-for-js, lib/msal-node/test/test_kit/StringConstants.ts
 //   (MANAGED_IDENTITY_AZURE_ARC_NETWORK_REQUEST_400_ERROR);
 // - AzureAD/microsoft-authentication-library-for-python, tests/test_mi.py (ArcTestCase).
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ArcCredential, AuthenticationError } from "../../src/index.js";
@@ -139,6 +140,15 @@ describe("Arc: challenges that are refused, before the secret is read or sent", 
     await folders.write("filename.key", secret, folders.outside);
     const climbing = path.join(folders.folder, "..", path.basename(folders.outside), "filename.key");
     const { agent, credential } = await arc(() => `Basic realm=${climbing}`);
+    await expect(credential().getToken(MANAGEMENT)).rejects.toBeInstanceOf(AuthenticationError);
+    expectOnlyTheChallengedRequest(agent);
+  });
+
+  it("refuses a file in a folder below the token folder: the agent writes its keys directly in it (msal-node AzureArc.spec.ts, 'the path of the secret file ... is not in the expected Windows or Linux formats')", async () => {
+    const below = path.join(folders.folder, "this_will_throw_because_file_path_must_match_exactly");
+    await mkdir(below);
+    const key = await folders.write("AzureArcSecret.key", secret, below);
+    const { agent, credential } = await arc(() => `Basic realm=${key}`);
     await expect(credential().getToken(MANAGEMENT)).rejects.toBeInstanceOf(AuthenticationError);
     expectOnlyTheChallengedRequest(agent);
   });

@@ -86,6 +86,31 @@ describe("Cloud Shell", () => {
     vi.restoreAllMocks();
   });
 
+  it("retries a POST whose connection was reset, as Python's ManagedIdentityClient retries both GET and POST (test_managed_identity.py test_managed_identity_client_retry)", async () => {
+    server = await startTokenServer((_request, { req }) => {
+      if (server!.requests.length === 1) {
+        req.socket.destroy();
+        return undefined;
+      }
+      return tokenAnswer("after-reset");
+    });
+    const token = await new CloudShellCredential({
+      endpoint: `${server.origin}/token`,
+      retryOptions: { retryDelayInMs: 0 },
+    }).getToken("scope");
+    expect(token.token).toBe("after-reset");
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it("does not retry a refused connection, which Python's test_managed_identity_client_retry would: nothing listening means no Cloud Shell here, and a chain must hear it at once (DESIGN)", async () => {
+    const closed = await startTokenServer(() => tokenAnswer());
+    const origin = closed.origin;
+    await closed.close();
+    const error = await rejection(new CloudShellCredential({ endpoint: `${origin}/token` }).getToken("scope"));
+    expect(error.name).toBe("CredentialUnavailableError");
+    expect(error.message).toContain("ECONNREFUSED");
+  });
+
   it("keeps the code of Cloud Shell's nested error, { error: { code, message } } (MSAL.NET MockHelpers.GetMsiErrorResponse(CloudShell), AudienceNotSupported)", async () => {
     server = await startTokenServer(() => ({
       status: 400,

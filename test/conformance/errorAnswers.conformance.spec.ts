@@ -78,6 +78,21 @@ describe("error bodies (MSAL.NET ManagedIdentityTestErrorResponseParsing)", () =
     expect(error.message).toContain("placeholder: placeholder");
   });
 
+  it("keeps the correlation_id of Azure ML's 400 { message, correlation_id } (msal-node MachineLearning.spec.ts 'ensures that the error format is correct')", async () => {
+    server = await startTokenServer(() => ({
+      status: 400,
+      body: {
+        message: "There was an error retrieving the access token from the managed identity.",
+        correlation_id: "fake_correlation_id",
+      },
+    }));
+    vi.stubEnv("MSI_ENDPOINT", `${server.origin}/msi/token`);
+    vi.stubEnv("MSI_SECRET", "s");
+    const error = await rejection(new AzureMLCredential({ retryOptions: ONE_TRY }).getToken("R"));
+    expect(error.message).toContain("There was an error retrieving the access token from the managed identity.");
+    expect(error.message).toContain("correlation ID fake_correlation_id");
+  });
+
   it("bounds a support id that is not an id: one line, at most a few hundred characters", async () => {
     const error = await errorFor(JSON.stringify({ message: "m", correlationId: `a\nb${"c".repeat(5000)}` }));
     expect(error.message).not.toContain("\n");

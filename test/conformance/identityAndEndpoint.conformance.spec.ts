@@ -172,6 +172,22 @@ describe("detection from the environment (msal-python test_mi.py GetManagedIdent
     expect(detection.source).toBe(source);
   });
 
+  it("picks App Service over Azure ML when both sets of variables are there (msal-node MachineLearning.spec.ts 'ensures that App Service is selected ...')", async () => {
+    const env = {
+      IDENTITY_ENDPOINT: "http://localhost",
+      IDENTITY_HEADER: "h",
+      MSI_ENDPOINT: "http://localhost",
+      MSI_SECRET: "s",
+    };
+    const detection = await detectManagedIdentity({ env, probe: false, arcAgentPath: NO_AGENT });
+    expect(detection.source).toBe("appservice");
+  });
+
+  it("picks Arc when the himds agent is installed, even with no variables set (msal-node AzureArc.spec.ts 'the himds executable exists'; MSAL-Go TestAzureArcReturnsWhenHimdsFound)", async () => {
+    const detection = await detectManagedIdentity({ env: {}, probe: false, arcAgentPath: process.execPath });
+    expect(detection.source).toBe("arc");
+  });
+
   it("does not take AZUREPS_HOST_ENVIRONMENT alone as Cloud Shell, unlike msal-python (test_cloud_shell): Cloud Shell always sets MSI_ENDPOINT, and without it there is no endpoint to name", async () => {
     const detection = await detectManagedIdentity({
       env: { AZUREPS_HOST_ENVIRONMENT: "cloud-shell-foo" },

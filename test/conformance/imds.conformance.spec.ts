@@ -88,6 +88,22 @@ describe("IMDS: the request", () => {
   });
 });
 
+describe("IMDS: the client request id", () => {
+  it("sends x-ms-client-request-id, a UUID, the same on every retry of one token request and new for the next (MSAL-Go TestIMDSAcquireTokenReturnsTokenSuccess; MSAL.NET ImdsFails404TwiceThenSucceeds200Async)", async () => {
+    const { requests, origin } = await imds((request) =>
+      requests.length === 1 ? { status: 404 } : tokenAnswer(request.url.searchParams.get("resource") ?? ""),
+    );
+    const credential = new ImdsCredential({ endpoint: origin, retryOptions: NO_DELAY });
+    await credential.getToken("https://management.azure.com/.default");
+    await credential.getToken("https://vault.azure.net/.default");
+    const ids = requests.map((r) => r.headers["x-ms-client-request-id"]);
+    expect(ids).toHaveLength(3);
+    for (const id of ids) expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
+    expect(ids[1]).toBe(ids[0]);
+    expect(ids[2]).not.toBe(ids[0]);
+  });
+});
+
 describe("IMDS: answers recorded on real VMs", () => {
   it("reads the system-assigned answer of test_imds_credential.test_system_assigned.yaml (numbers as strings, ext_expires_in, not_before) at its recorded time", async () => {
     atRecordingTime("2021-04-26T22:13:41Z");
