@@ -234,7 +234,9 @@ describe("Arc: user-assigned identities", () => {
     expect(error).toMatchObject({ name: "AuthenticationError", statusCode: 404 });
     expect(error.message).toContain("identity_not_found");
     expect(error.message).not.toContain("claim");
-    // 404 is not retried outside IMDS: the challenge and the one authorized request.
+    // Not retried: the challenge and the one authorized request. msal-node's DefaultManagedIdentityRetryPolicy
+    // retries 404 for every source, MSAL-Go's retryStatusCodes do not outside IMDS; an identity that is not
+    // assigned stays unassigned on retry, so we side with MSAL-Go and answer at once.
     expect(agent.requests).toHaveLength(2);
   });
 });
