@@ -1,4 +1,4 @@
-// @azure/cosmos through AppServiceCredential, against a loopback Cosmos DB account.
+// @azure/cosmos through AppServiceCredential (and ImdsCredential), against a loopback Cosmos DB account.
 //
 // How the client calls getToken (Azure/azure-sdk-for-js, sdk/cosmosdb/cosmos/src/ClientContext.ts and
 // src/common/constants.ts): a bearerTokenAuthenticationPolicy whose authorizeRequest asks for the account
@@ -9,7 +9,7 @@
 import { CosmosClient } from "@azure/cosmos";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { AppServiceCredential, AuthenticationError } from "../../src/index.js";
+import { AppServiceCredential, AuthenticationError, ImdsCredential } from "../../src/index.js";
 import { rejection } from "./helpers/rejection.js";
 import { tokenRequestsAt, verifiedClaims } from "./helpers/emulatorTokens.js";
 import { recordingCredential } from "./helpers/recordingCredential.js";
@@ -27,13 +27,13 @@ const DATABASE = {
   _ts: 1,
 };
 
-describe("@azure/cosmos with AppServiceCredential", () => {
+describe("@azure/cosmos with AppServiceCredential and ImdsCredential", () => {
   let emulator: Emulator;
   let cosmos: ServiceFake;
 
   beforeAll(async () => {
     // The account's own resource is unknown to the tenant: Entra answers 400 invalid_resource AADSTS500011.
-    emulator = await startEmulator({ sources: ["appservice"], unknownResources: [ACCOUNT] });
+    emulator = await startEmulator({ sources: ["appservice", "imds"], unknownResources: [ACCOUNT] });
     for (const [name, value] of Object.entries(emulator.env.appservice!)) vi.stubEnv(name, value);
     cosmos = await startServiceFake((request) =>
       request.url.pathname.startsWith("/dbs/db1") ? { status: 200, body: DATABASE } : { status: 404, body: {} },
@@ -81,6 +81,27 @@ describe("@azure/cosmos with AppServiceCredential", () => {
     const claims = verifiedClaims(emulator, bearerOf(read));
     expect(claims.aud).toBe(FALLBACK);
     expect(claims.appid).toBe(emulator.identities.systemAssigned!.clientId);
+    cosmosClient.dispose();
+  });
+
+  it("on IMDS too: its 400 invalid_resource is an AuthenticationError carrying AADSTS500011, so Cosmos falls back", async () => {
+    const credential = recordingCredential(new ImdsCredential({ endpoint: emulator.endpoints.imds }));
+    const cosmosClient = new CosmosClient({
+      endpoint: `${ACCOUNT}:443/`,
+      aadCredentials: credential,
+      httpClient: cosmos.stealingHttpClient,
+      connectionPolicy: { enableEndpointDiscovery: false, retryOptions: { maxRetryAttemptCount: 0 } },
+    });
+
+    const { resource } = await cosmosClient.database("db1").read();
+
+    expect(resource?.id).toBe("db1");
+    expect(tokenRequestsAt(emulator, "imds")).toEqual([
+      { resource: ACCOUNT, outcome: 400 },
+      { resource: FALLBACK, outcome: 200 },
+    ]);
+    const read = cosmos.requests.find((r) => r.url.pathname.startsWith("/dbs/db1"))!;
+    expect(verifiedClaims(emulator, bearerOf(read)).aud).toBe(FALLBACK);
     cosmosClient.dispose();
   });
 

@@ -9,7 +9,8 @@
 import { SecretClient } from "@azure/keyvault-secrets";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { ArcCredential } from "../../src/index.js";
+import { ArcCredential, ImdsCredential } from "../../src/index.js";
+import { rejection } from "./helpers/rejection.js";
 import { tokenRequestsAt, verifiedClaims } from "./helpers/emulatorTokens.js";
 import { recordingCredential } from "./helpers/recordingCredential.js";
 import { bearerOf, type ServiceAnswer, type ServiceFake, startServiceFake } from "./helpers/serviceFake.js";
@@ -32,7 +33,7 @@ describe("@azure/keyvault-secrets with ArcCredential", () => {
   let revocations = 0;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ sources: ["arc"] });
+    emulator = await startEmulator({ sources: ["arc", "imds"] });
     vault = await startServiceFake((request): ServiceAnswer => {
       if (request.headers["authorization"] === undefined)
         return { status: 401, headers: KEY_VAULT_CHALLENGE, body: { error: { code: "Unauthorized" } } };
@@ -114,5 +115,26 @@ describe("@azure/keyvault-secrets with ArcCredential", () => {
       { resource: RESOURCE, outcome: 200 },
     ]);
     expect(verifiedClaims(emulator, bearerOf(vault.requests[1]!)).aud).toBe(RESOURCE);
+  });
+
+  it("bad input: IMDS cannot revoke, so a vault that keeps revoking ends in its 401 after one retry, not a loop", async () => {
+    const credential = recordingCredential(new ImdsCredential({ endpoint: emulator.endpoints.imds }));
+    const client = new SecretClient(VAULT, credential, {
+      additionalPolicies: [{ policy: vault.stealPolicy, position: "perRetry" }],
+      retryOptions: { maxRetries: 0 },
+    });
+    revocations = 10;
+
+    const error = await rejection(client.getSecret("db-password"));
+
+    expect(error.statusCode).toBe(401);
+    expect(error.message).toContain("AKV10013");
+    // Without a token, with the token, with the claims' fresh token: three requests, then the vault's answer.
+    expect(vault.requests).toHaveLength(3);
+    expect(credential.calls.map((c) => c.options.claims !== undefined)).toEqual([false, true]);
+    expect(tokenRequestsAt(emulator, "imds")).toEqual([
+      { resource: RESOURCE, outcome: 200 },
+      { resource: RESOURCE, outcome: 200 },
+    ]);
   });
 });
