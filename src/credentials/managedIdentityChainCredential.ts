@@ -11,6 +11,7 @@ import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
 import { createAbortError } from "../token/abort.js";
+import { resourceOfScopes } from "../token/resource.js";
 import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { ManagedIdentityClient } from "./managedIdentityClient.js";
 
@@ -92,7 +93,8 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   /**
    * Gets a token for one scope from the source found on the first call.
    * @throws `CredentialUnavailableError` when this machine offers no managed identity (or not the one asked for);
-   * `AuthenticationError` when the source found fails.
+   * `AuthenticationError` when the source found fails; `TypeError` for a scope that is not one non-empty scope
+   * (nothing is sent, not even the detection's probe).
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     // Once decided, hand the client's promise back as is: an async wrapper would allocate a second
@@ -103,6 +105,8 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   }
 
   async #getTokenUndecided(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    // A bad scope is the caller's mistake: a TypeError before the detection sends anything (a probe included).
+    resourceOfScopes(scopes);
     const decision = this.#decision ?? (await waitFor(this.#decide(), options?.abortSignal));
     if ("error" in decision) throw decision.error;
     return decision.client.getToken(scopes, options);

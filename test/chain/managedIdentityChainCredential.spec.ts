@@ -83,6 +83,24 @@ describe("ManagedIdentityChainCredential", () => {
   };
 
   describe("on IMDS", () => {
+    it.each([
+      [""],
+      [" "],
+      ["https://a/.default https://b/.default"],
+      [["https://a/.default", "https://b/.default"]],
+      [7],
+    ])("a bad scope (%j) is a TypeError before any detection: no probe, no token request", async (scopes) => {
+      const imds = await track(startImds());
+      const credential = new ManagedIdentityChainCredential({
+        env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin },
+        arcAgentPath: NO_AGENT,
+      });
+      await expect(credential.getToken(scopes as string)).rejects.toThrow(TypeError);
+      expect(imds.requests).toHaveLength(0);
+      // One scope in an array of one is accepted, as @azure/identity accepts it.
+      expect((await credential.getToken([SCOPE])).token).toBe("imds:https://vault.azure.net");
+    });
+
     it("probes once, then sticks to IMDS even when the environment changes", async () => {
       const imds = await track(startImds());
       const env: NodeJS.ProcessEnv = { AZURE_POD_IDENTITY_AUTHORITY_HOST: imds.origin };

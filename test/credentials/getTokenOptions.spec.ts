@@ -74,20 +74,21 @@ describe.each([
   it.each([
     [["https://vault.azure.net/.default", "https://storage.azure.com/.default"], /exactly one scope.*got 2/],
     [[], /exactly one scope.*got 0/],
-  ])("rejects %j clearly, sending nothing", async (scopes, message) => {
+  ])("rejects %j with a TypeError (the caller's mistake), sending nothing", async (scopes, message) => {
     await start();
     const credential = create(server.origin);
-    await expect(credential.getToken(scopes)).rejects.toThrow(AuthenticationError);
+    await expect(credential.getToken(scopes)).rejects.toThrow(TypeError);
     await expect(credential.getToken(scopes)).rejects.toThrow(message);
     expect(server.requests).toHaveLength(0);
   });
 
-  it.each([[""], ["https://a/.default https://b/.default"]])(
-    "rejects the scope %j with a rejected promise, not a throw",
+  it.each([[""], ["   "], ["https://a/.default https://b/.default"], [42], [null], [[7]]])(
+    "rejects the scope %j with a TypeError in a rejected promise, not a throw",
     async (scope) => {
       await start();
-      const result = create(server.origin).getToken(scope);
-      await expect(result).rejects.toThrow(AuthenticationError);
+      const result = create(server.origin).getToken(scope as string);
+      await expect(result).rejects.toThrow(TypeError);
+      await expect(result).rejects.not.toBeInstanceOf(AuthenticationError);
       expect(server.requests).toHaveLength(0);
     },
   );

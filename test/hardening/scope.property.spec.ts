@@ -1,9 +1,9 @@
-// Property-based tests of scope → resource: any scope argument gives one resource or an
-// AuthenticationError, and getToken turns a bad one into a rejection without sending anything.
+// Property-based tests of scope → resource: any scope argument gives one resource or a TypeError
+// (the caller's mistake), and getToken turns a bad one into a rejection without sending anything.
 import { createHttpHeaders, type HttpClient } from "@azure/core-rest-pipeline";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, ImdsCredential } from "../../src/index.js";
+import { ImdsCredential } from "../../src/index.js";
 import { scopeToResource, singleScope } from "../../src/token/resource.js";
 
 const SUFFIX = "/.default";
@@ -47,14 +47,14 @@ const scopeText = fc.oneof(
 );
 
 describe("scopeToResource and singleScope under fuzzing", () => {
-  it("any scope string: a non-empty resource without whitespace or control characters, or AuthenticationError", () => {
+  it("any scope string: a non-empty resource without whitespace or control characters, or TypeError", () => {
     fc.assert(
       fc.property(scopeText, (scope) => {
         let resource: string;
         try {
           resource = scopeToResource(scope);
         } catch (error) {
-          expect(error).toBeInstanceOf(AuthenticationError);
+          expect(error).toBeInstanceOf(TypeError);
           return;
         }
         expect(resource.length).toBeGreaterThan(0);
@@ -67,20 +67,20 @@ describe("scopeToResource and singleScope under fuzzing", () => {
     );
   });
 
-  it("any argument at all: one scope string or AuthenticationError", () => {
+  it("any argument at all: one scope string or TypeError", () => {
     fc.assert(
       fc.property(fc.oneof(fc.anything(), fc.array(scopeText, { maxLength: 3 }), scopeText), (scopes) => {
         try {
           expect(typeof singleScope(scopes as string | string[])).toBe("string");
         } catch (error) {
-          expect(error).toBeInstanceOf(AuthenticationError);
+          expect(error).toBeInstanceOf(TypeError);
         }
       }),
       { numRuns: 2_000 },
     );
   });
 
-  it("getToken with any scope argument rejects with AuthenticationError (never throws synchronously), sending nothing for a bad one", async () => {
+  it("getToken with any scope argument rejects with TypeError (never throws synchronously), sending nothing for a bad one", async () => {
     const sent: string[] = [];
     // Never touches the network: records the resource asked for and answers with a token.
     const httpClient: HttpClient = {
@@ -108,7 +108,7 @@ describe("scopeToResource and singleScope under fuzzing", () => {
           // A cached resource sends nothing; a new one sends exactly the resource.
           expect(sent.slice(before).every((r) => r === resource)).toBe(true);
         } else {
-          await expect(call!).rejects.toBeInstanceOf(AuthenticationError);
+          await expect(call!).rejects.toBeInstanceOf(TypeError);
           expect(sent.length).toBe(before);
         }
       }),

@@ -1,5 +1,4 @@
 import { describe, expect, it } from "vitest";
-import { AuthenticationError } from "../../src/errors.js";
 import { scopeToResource, singleScope } from "../../src/token/resource.js";
 
 describe("scopeToResource", () => {
@@ -12,13 +11,15 @@ describe("scopeToResource", () => {
   });
 
   it.each([
-    [""],
-    ["/.default"],
-    ["https://a https://b"],
-    ["https://vault.azure.net\n"],
-    ["https://vault\u0000.azure.net"],
-  ])("rejects %j with an AuthenticationError", (scope) => {
-    expect(() => scopeToResource(scope)).toThrow(AuthenticationError);
+    ["", /empty/],
+    [" \t", /blank/],
+    ["/.default", /names no resource/],
+    ["https://a https://b", /several scopes/],
+    ["https://vault.azure.net\n", /whitespace/],
+    ["https://vault\u0000.azure.net", /control character/],
+  ])("rejects %j with a TypeError that says why", (scope, why) => {
+    expect(() => scopeToResource(scope)).toThrow(TypeError);
+    expect(() => scopeToResource(scope)).toThrow(why);
   });
 });
 
@@ -28,8 +29,12 @@ describe("singleScope", () => {
     expect(singleScope(["https://vault.azure.net/.default"])).toBe("https://vault.azure.net/.default");
   });
 
-  it("refuses none or several, saying one is needed", () => {
+  it("refuses none or several, or what is not a string, with a TypeError saying one is needed", () => {
+    expect(() => singleScope([])).toThrow(TypeError);
     expect(() => singleScope([])).toThrow(/exactly one scope.*got 0/);
+    expect(() => singleScope(42)).toThrow(/one scope as a string.*got number/);
+    expect(() => singleScope(undefined)).toThrow(/got undefined/);
+    expect(() => singleScope([{}])).toThrow(/got an array holding object/);
     expect(() => singleScope(["https://a/.default", "https://b/.default"])).toThrow(/exactly one scope.*got 2/);
   });
 });
