@@ -70,6 +70,7 @@ export async function probeImds(endpoint: URL, options: ImdsProbeOptions = {}): 
         : `${(error as Error | undefined)?.message ?? String(error)}${code ? ` (${code})` : ""}`;
     result = { present: false, detail: `nothing answers at ${where}: ${why}` };
   }
-  logger.info(`IMDS probe: ${result.detail}.`);
+  // The chain's decision, which follows, is the info line; the probe's own detail is verbose.
+  logger.verbose(`IMDS probe: ${result.detail}.`);
   return result;
 }

@@ -71,7 +71,7 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
           401,
         );
       }
-      logger.info(`${arcChallengePolicyName}: challenged with the file ${realm}`);
+      logger.verbose(`${arcChallengePolicyName}: challenged with the file ${realm}`);
       const secret = await readArcChallengeFile(realm, tokenFolder);
       // The same request object goes out again, so the secret can only reach the origin that asked for it.
       request.headers.set("Authorization", `Basic ${secret}`);

@@ -75,7 +75,8 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
   add(options.transportPolicy);
   add(
     logPolicy({
-      logger: logger.info,
+      // Request and response dumps are for AZURE_LOG_LEVEL=verbose; info keeps one line per token, retry or decision.
+      logger: logger.verbose,
       additionalAllowedHeaderNames: [
         "Metadata",
         "WWW-Authenticate",

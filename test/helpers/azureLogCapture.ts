@@ -9,17 +9,17 @@ export interface AzureLogCapture {
 }
 
 /**
- * What `AZURE_LOG_LEVEL=verbose` does, for every namespace (this package's, core-rest-pipeline's),
- * with every line captured instead of written to stderr.
+ * What `AZURE_LOG_LEVEL=verbose` (or the level given) does, for every namespace (this package's,
+ * core-rest-pipeline's), with every line captured instead of written to stderr.
  */
-export function captureAzureLogs(): AzureLogCapture {
+export function captureAzureLogs(level: AzureLogLevel = "verbose"): AzureLogCapture {
   const lines: string[] = [];
   const previousLevel: AzureLogLevel | undefined = getLogLevel();
   const previousLog = AzureLogger.log;
   AzureLogger.log = (...args: unknown[]) => {
     lines.push(format(...args));
   };
-  setLogLevel("verbose");
+  setLogLevel(level);
   return {
     lines,
     stop() {
