@@ -22,7 +22,7 @@ export function singleScope(scopes: unknown): string {
     if (scopes.length === 1 && typeof scopes[0] === "string") return scopes[0];
     if (scopes.length !== 1) {
       throw new TypeError(
-        `Managed identity gives one token per resource: getToken takes exactly one scope, ${EXAMPLE}; got ${scopes.length}.`,
+        `Managed identity takes exactly one scope per getToken call; got ${scopes.length}. It gives one token per resource: pass one scope, ${EXAMPLE}.`,
       );
     }
   }
