@@ -142,6 +142,42 @@ describe("App Service: answers", () => {
   });
 });
 
+describe("App Service: the cache, as the wire sees it", () => {
+  it("sends one request for many concurrent calls (MSAL.NET ManagedIdentityTests.ParallelRequests_CallTokenEndpointOnceAsync)", async () => {
+    const { requests } = await appService(() => tokenAnswer("shared"));
+    const credential = new AppServiceCredential();
+    const tokens = await Promise.all(Array.from({ length: 20 }, () => credential.getToken(MANAGEMENT)));
+    expect(new Set(tokens.map((t) => t.token))).toEqual(new Set(["shared"]));
+    expect(requests).toHaveLength(1);
+  });
+
+  it("asks again for another resource and serves each from the cache afterwards (MSAL.NET ManagedIdentityRequestTokensForDifferentScopesTestAsync; MSAL-Go TestCacheScopes)", async () => {
+    const { requests } = await appService((request) => tokenAnswer(request.url.searchParams.get("resource") ?? ""));
+    const credential = new AppServiceCredential();
+    for (let round = 0; round < 2; round++) {
+      expect((await credential.getToken(MANAGEMENT)).token).toBe("https://management.azure.com");
+      expect((await credential.getToken("https://graph.microsoft.com/.default")).token).toBe(
+        "https://graph.microsoft.com",
+      );
+    }
+    expect(requests.map((r) => r.url.searchParams.get("resource"))).toEqual([
+      "https://management.azure.com",
+      "https://graph.microsoft.com",
+    ]);
+  });
+
+  it("skips the cache when claims are given (MSAL.NET ManagedIdentityWithClaimsTestAsync; msal-python _test_happy_path, claims_challenge misses the cache)", async () => {
+    const { requests } = await appService(() => tokenAnswer(`token-${requests.length}`));
+    const credential = new AppServiceCredential();
+    expect((await credential.getToken(MANAGEMENT)).token).toBe("token-1");
+    expect((await credential.getToken(MANAGEMENT)).token).toBe("token-1");
+    expect(
+      (await credential.getToken(MANAGEMENT, { claims: '{"access_token":{"xms_cc":{"values":["cp1"]}}}' })).token,
+    ).toBe("token-2");
+    expect(requests).toHaveLength(2);
+  });
+});
+
 describe("App Service 2017-09-01 (MSI_ENDPOINT, MSI_SECRET): dates", () => {
   it("reads the Linux answer recorded in test_app_service.test_system_assigned.yaml, 24-hour '05/22/2021 17:14:33 +00:00', at its recorded time", async () => {
     atRecordingTime("2021-05-21T17:14:34Z");

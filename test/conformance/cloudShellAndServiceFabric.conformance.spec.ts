@@ -8,8 +8,9 @@
 // - AzureAD/microsoft-authentication-library-for-dotnet, tests/Microsoft.Identity.Test.Unit/ManagedIdentityTests/
 //   ManagedIdentityTests.cs with MockHelpers.GetMsiErrorResponse(CloudShell);
 // - AzureAD/microsoft-authentication-library-for-python, tests/test_mi.py (ServiceFabricTestCase).
-// Service Fabric's api-version and its principalId parameter are being changed by another piece of work
-// (2020-05-01); these cases assert neither.
+// Service Fabric's api-version 2020-05-01 and its principalId parameter are MSAL.NET's (src ServiceFabricManagedIdentitySource.cs,
+// ServiceFabricMsiApiVersion; tests ServiceFabricSendsPrincipalIdForObjectIdAsync); Python azure-identity's test_service_fabric
+// and MSAL-Go still send 2019-07-01-preview, which takes no identity parameter.
 import { X509Certificate } from "node:crypto";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
@@ -181,6 +182,17 @@ describe("Service Fabric", () => {
     expect(sf.requests[0]!.url.searchParams.get("resource")).toBe("https://management.azure.com");
     expect(sf.requests[0]!.headers["secret"]).toBe(SF_SECRET);
     expect(sf.requests[0]!.headers["accept"]).toBe("application/json");
+  });
+
+  it("asks api-version 2020-05-01 and sends a user-assigned objectId as principalId (MSAL.NET ServiceFabricTests.ServiceFabricSendsPrincipalIdForObjectIdAsync)", async () => {
+    const sf = await serviceFabric(() => tokenAnswer("sf-uami"));
+    stubServiceFabric(sf.endpoint, sf.thumbprint);
+    await new ServiceFabricCredential({ objectId: "22222222-2222-2222-2222-222222222222" }).getToken(MANAGEMENT);
+    expect(Object.fromEntries(sf.requests[0]!.url.searchParams)).toEqual({
+      "api-version": "2020-05-01",
+      resource: "https://management.azure.com",
+      principalId: "22222222-2222-2222-2222-222222222222",
+    });
   });
 
   it("keeps to the endpoint it was made with when IDENTITY_ENDPOINT changes afterwards: the secret goes nowhere else (MSAL-Go TestServiceFabricAcquireTokenWithPinnedCertificate, changedEndpoint)", async () => {

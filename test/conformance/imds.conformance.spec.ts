@@ -235,6 +235,20 @@ describe("IMDS: retries", () => {
     expect(requests).toHaveLength(1);
   });
 
+  it("reports IMDS's 400 invalid_resource (AADSTS500011) at once as a failure, not as 'no identity here', with Entra's ids (MSAL.NET ImdsFails400WhichIsNonRetriableAndRetryPolicyIsNotTriggeredAsync, GetMsiImdsErrorResponse)", async () => {
+    const { requests, origin } = await imds(() => ({ status: 400, body: ENTRA_INVALID_RESOURCE }));
+    const error = await rejection(
+      new ImdsCredential({ endpoint: origin, retryOptions: NO_DELAY }).getToken("user.read"),
+    );
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error.message).toContain("AADSTS500011");
+    expect((error as AuthenticationError).errorResponse).toMatchObject({
+      correlationId: "9c1b3d5e-correlation",
+      traceId: "0f2a5b7c-trace",
+    });
+    expect(requests).toHaveLength(1);
+  });
+
   it("retries 501, as MSAL-Go's retryCodesForIMDS does (TestSystemAssignedReturnsAcquireTokenFailure, StatusNotImplemented)", async () => {
     const { requests, origin } = await imds(() => (requests.length === 1 ? { status: 501 } : tokenAnswer("after-501")));
     const token = await new ImdsCredential({ endpoint: origin, retryOptions: NO_DELAY }).getToken(
