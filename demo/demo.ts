@@ -8,7 +8,7 @@ import {
   type Emulator,
   type EmulatorOptions,
   startEmulator,
-} from "../emulator/index.js";
+} from "../src/emulator/index.js";
 import {
   ArcCredential,
   CloudShellCredential,
@@ -16,7 +16,7 @@ import {
   ImdsCredential,
   ManagedIdentityChainCredential,
   type ManagedIdentitySourceName,
-} from "../index.js";
+} from "../src/index.js";
 import { Reporter } from "./reporter.js";
 
 /** Options of {@link runDemo}. @internal */

@@ -40,7 +40,7 @@ export {
   arcChallengePolicy,
   arcChallengePolicyName,
   type ArcChallengePolicyOptions,
-} from "./pipeline/arcChallengePolicy.js";
+} from "./sources/arc/arcChallengePolicy.js";
 export { tryTimeoutPolicy, tryTimeoutPolicyName } from "./pipeline/tryTimeoutPolicy.js";
 export { responseBodyPolicy, responseBodyPolicyName } from "./pipeline/responseBodyPolicy.js";
 export {

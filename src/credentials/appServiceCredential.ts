@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { appServiceSource } from "../sources/appService.js";
-import { ManagedIdentityClient } from "./managedIdentityClient.js";
+import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 /**
  * Options of {@link AppServiceCredential}.

@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { arcSource, type ArcCredentialOptions } from "../sources/arc.js";
-import { ManagedIdentityClient } from "./managedIdentityClient.js";
+import { arcSource, type ArcCredentialOptions } from "../sources/arc/arcSource.js";
+import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 export type { ArcCredentialOptions };
 

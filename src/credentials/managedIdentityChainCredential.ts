@@ -8,12 +8,12 @@ import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
 import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
-import type { ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
+import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
-import { createAbortError } from "../token/abort.js";
+import { createAbortError } from "../shared/abort.js";
 import { resourceOfScopes } from "../token/resource.js";
 import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
-import { ManagedIdentityClient } from "./managedIdentityClient.js";
+import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 /** After IMDS failed to answer, the next probe waits this long, doubling up to the maximum. */
 const PROBE_RETRY_MIN_MS = 5_000;

@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { serviceFabricSource } from "../sources/serviceFabric.js";
-import { ManagedIdentityClient } from "./managedIdentityClient.js";
+import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 /**
  * Options of {@link ServiceFabricCredential}: a user-assigned identity of the application manifest by its

@@ -1,6 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { workloadIdentitySource, type WorkloadIdentityCredentialOptions } from "../sources/workloadIdentity.js";
-import { ManagedIdentityClient } from "./managedIdentityClient.js";
+import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 export type { WorkloadIdentityCredentialOptions };
 

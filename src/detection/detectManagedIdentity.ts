@@ -2,14 +2,14 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { appServiceSource } from "../sources/appService.js";
-import { arcSource } from "../sources/arc.js";
+import { arcSource } from "../sources/arc/arcSource.js";
 import { azureMlSource } from "../sources/azureMl.js";
 import { cloudShellSource } from "../sources/cloudShell.js";
 import { imdsSource } from "../sources/imds.js";
 import { serviceFabricSource } from "../sources/serviceFabric.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../sources/source.js";
 import { workloadIdentitySource } from "../sources/workloadIdentity.js";
-import { defaultArcAgentPath, isArcAgentInstalled } from "./arcAgent.js";
+import { defaultArcAgentPath, isArcAgentInstalled } from "../sources/arc/arcAgent.js";
 import { probeImds } from "./imdsProbe.js";
 
 /**

@@ -2,11 +2,11 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import { logger } from "../logger.js";
 import { createManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
-import { createTokenRequest } from "../pipeline/createTokenRequest.js";
+import { createTokenRequest } from "../engine/createTokenRequest.js";
 import { networkErrorCode, TRY_TIMEOUT_CODE } from "../pipeline/networkErrors.js";
 import { managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
 import { isDockerDesktopUnreachable } from "../sources/imds.js";
-import { timerBound } from "../timerBound.js";
+import { timerBound } from "../shared/timerBound.js";
 
 /** How long the probe waits for IMDS by default. */
 export const DEFAULT_PROBE_TIMEOUT_MS = 1000;

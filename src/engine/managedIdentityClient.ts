@@ -6,7 +6,7 @@ import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
 import { createManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
-import { createTokenRequest } from "../pipeline/createTokenRequest.js";
+import { createTokenRequest } from "./createTokenRequest.js";
 import { imdsRetryPolicy, managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
 import { claimsMatchIdentity, decodeJwtClaims } from "../token/jwtClaims.js";

@@ -2,7 +2,7 @@ import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/c
 import { logger } from "../logger.js";
 import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityRetryOptions } from "../options.js";
-import { delay } from "./delay.js";
+import { delay } from "../shared/delay.js";
 import { isTransientNetworkError } from "./networkErrors.js";
 import { parseRetryAfter } from "./retryAfter.js";
 

@@ -3,8 +3,8 @@ import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import type { PipelinePolicy, PipelineRequest } from "@azure/core-rest-pipeline";
-import { timerBound } from "../timerBound.js";
-import { createAbortError } from "../token/abort.js";
+import { timerBound } from "../shared/timerBound.js";
+import { createAbortError } from "../shared/abort.js";
 
 /** The name of {@link thumbprintPinningPolicy}. */
 export const thumbprintPinningPolicyName = "thumbprintPinningPolicy";

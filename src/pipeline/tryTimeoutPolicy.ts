@@ -1,5 +1,5 @@
 import { type PipelinePolicy, RestError } from "@azure/core-rest-pipeline";
-import { timerBound } from "../timerBound.js";
+import { timerBound } from "../shared/timerBound.js";
 import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 
 /** The name of {@link tryTimeoutPolicy}. */

@@ -1,6 +1,6 @@
 import type { PipelineRequest } from "@azure/core-rest-pipeline";
-import { MAX_TIMER_MS } from "../timerBound.js";
-import { createAbortError } from "../token/abort.js";
+import { MAX_TIMER_MS } from "./timerBound.js";
+import { createAbortError } from "./abort.js";
 
 type AbortSignalLike = NonNullable<PipelineRequest["abortSignal"]>;
 

@@ -2,7 +2,7 @@ import { proxyPolicy } from "@azure/core-rest-pipeline";
 import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
-import { isLoopbackHost } from "../pipeline/arcChallengePolicy.js";
+import { isLoopbackHost } from "./arc/arcChallengePolicy.js";
 import { parseEndpoint } from "./endpoint.js";
 import { readFederatedToken } from "./federatedTokenFile.js";
 import type { ManagedIdentitySource } from "./source.js";

@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { logger } from "../logger.js";
-import { timerBound } from "../timerBound.js";
-import { createAbortError } from "./abort.js";
+import { timerBound } from "../shared/timerBound.js";
+import { createAbortError } from "../shared/abort.js";
 import { STALE_SERVING_MARGIN_MS } from "./refreshTiming.js";
 import { scopeToResource } from "./resource.js";
 

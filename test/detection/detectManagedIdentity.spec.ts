@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultArcAgentPath } from "../../src/detection/arcAgent.js";
+import { defaultArcAgentPath } from "../../src/sources/arc/arcAgent.js";
 import { detectManagedIdentity } from "../../src/index.js";
 import { startTokenServer } from "../helpers/tokenServer.js";
 

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runDemo } from "../../src/demo/demo.js";
+import { runDemo } from "../../demo/demo.js";
 
 // import.meta.dirname needs Node 20.11; this works on every Node 20.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -55,9 +55,9 @@ describe("runDemo on the emulator", () => {
   });
 });
 
-describe("src/demo/main.ts (npm start)", () => {
+describe("demo/main.ts (npm start)", () => {
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ["--import", "tsx", "src/demo/main.ts", ...args], {
+    spawnSync(process.execPath, ["--import", "tsx", "demo/main.ts", ...args], {
       cwd: root,
       encoding: "utf8",
       timeout: 60_000,

@@ -2,7 +2,7 @@ import { constants, promises as fs } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { DEFAULT_PROBE_TIMEOUT_MS, probeImds } from "../../detection/imdsProbe.js";
 import { detectManagedIdentity } from "../../detection/detectManagedIdentity.js";
-import { defaultArcTokenFolder } from "../../pipeline/arcChallengeFile.js";
+import { defaultArcTokenFolder } from "../../sources/arc/arcChallengeFile.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
 import {
   CREDENTIAL_OPTIONS,

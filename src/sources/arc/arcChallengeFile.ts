@@ -1,6 +1,6 @@
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
-import { AuthenticationError } from "../errors.js";
+import { AuthenticationError } from "../../errors.js";
 
 /** The agent writes a key of a few dozen bytes; a larger file is not a challenge. */
 export const MAX_CHALLENGE_FILE_BYTES = 4096;

@@ -1,6 +1,6 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { AuthenticationError } from "../errors.js";
-import { logger } from "../logger.js";
+import { AuthenticationError } from "../../errors.js";
+import { logger } from "../../logger.js";
 import { defaultArcTokenFolder, readArcChallengeFile } from "./arcChallengeFile.js";
 
 /** The name of {@link arcChallengePolicy}. */

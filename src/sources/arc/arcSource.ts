@@ -1,9 +1,9 @@
-import { readEnv } from "../environment.js";
-import { arcChallengePolicy, type ArcChallengePolicyOptions } from "../pipeline/arcChallengePolicy.js";
-import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
-import { parseEndpoint } from "./endpoint.js";
-import type { ManagedIdentitySource } from "./source.js";
+import { readEnv } from "../../environment.js";
+import { arcChallengePolicy, type ArcChallengePolicyOptions } from "./arcChallengePolicy.js";
+import { metadataHeaderPolicy } from "../../pipeline/metadataHeaderPolicy.js";
+import type { ManagedIdentityCredentialOptions } from "../../options.js";
+import { parseEndpoint } from "../endpoint.js";
+import type { ManagedIdentitySource } from "../source.js";
 
 /** Where the Azure Connected Machine agent (himds) listens by default. */
 export const ARC_DEFAULT_ENDPOINT = "http://127.0.0.1:40342/metadata/identity/oauth2/token";
@@ -24,7 +24,7 @@ export const arcSource: ManagedIdentitySource<ArcCredentialOptions> = {
   displayName: "Azure Arc",
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "standard",
-  // Or the agent installed: src/detection/arcAgent.ts.
+  // Or the agent installed: ./arcAgent.ts.
   detectedBy: ["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"],
   endpoint(options, env) {
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
