@@ -17,6 +17,7 @@ import {
   ManagedIdentityChainCredential,
   type ManagedIdentitySourceName,
 } from "../src/index.js";
+import { SOURCE_VARIABLES as SOURCE_VARIABLE_LIST } from "../src/sources/index.js";
 import { Reporter } from "./reporter.js";
 
 /** Options of {@link runDemo}. @internal */
@@ -36,17 +37,8 @@ export interface DemoOptions {
 const SCOPE = "https://vault.azure.net/.default";
 const DEMO_SECRET = "demo-secret";
 
-/** Every variable that selects a managed identity source: cleared around the emulated scenarios. */
-const SOURCE_VARIABLES = [
-  "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-  "IDENTITY_ENDPOINT",
-  "IDENTITY_HEADER",
-  "IDENTITY_SERVER_THUMBPRINT",
-  "IMDS_ENDPOINT",
-  "MSI_ENDPOINT",
-  "MSI_SECRET",
-  "AZURE_FEDERATED_TOKEN_FILE",
-];
+/** Every variable that selects a managed identity source (the registry's): cleared around the emulated scenarios. */
+const SOURCE_VARIABLES = SOURCE_VARIABLE_LIST.map((variable) => variable.name);
 
 interface Scenario {
   credentialName: string;

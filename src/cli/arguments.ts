@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { checkWholeNumber } from "../optionChecks.js";
+import { SOURCE_NAMES } from "../sources/index.js";
 import type { ManagedIdentitySourceName } from "../sources/source.js";
 import { UsageError } from "./usageError.js";
 
@@ -61,17 +62,6 @@ export function integerOption(
   }
   return value;
 }
-
-/** Every source the command line can name. @internal */
-export const SOURCE_NAMES: readonly ManagedIdentitySourceName[] = [
-  "imds",
-  "arc",
-  "cloudshell",
-  "appservice",
-  "servicefabric",
-  "azureml",
-  "workloadidentity",
-];
 
 /** `--source`: a source, or `"auto"` (the default) to detect it. @internal */
 export function sourceOption(values: OptionValues, command: string): ManagedIdentitySourceName | "auto" {

@@ -44,14 +44,3 @@ export function credentialForSource(source: ManagedIdentitySourceName, settings:
       return new WorkloadIdentityCredential(options);
   }
 }
-
-/** How each source is called in messages. @internal */
-export const SOURCE_TITLES: Record<ManagedIdentitySourceName, string> = {
-  imds: "IMDS",
-  arc: "Azure Arc",
-  cloudshell: "Cloud Shell",
-  appservice: "App Service",
-  servicefabric: "Service Fabric",
-  azureml: "Azure ML",
-  workloadidentity: "Workload identity",
-};

@@ -1,4 +1,5 @@
 import { SDK_VERSION } from "../constants.js";
+import { SOURCE_NAMES } from "../sources/index.js";
 
 /** The program's name, as `npx` runs it. */
 export const PROGRAM = "azure-managed-identity";
@@ -9,7 +10,7 @@ const EXIT_CODES = `Exit codes:
   2  usage error: unknown command or option, bad value, options that cannot go together
   3  doctor found no managed identity source on this machine`;
 
-const SOURCES = "auto|imds|arc|cloudshell|appservice|servicefabric|azureml|workloadidentity";
+const SOURCES = ["auto", ...SOURCE_NAMES].join("|");
 
 /** The top-level help. @internal */
 export const MAIN_HELP = `${PROGRAM} ${SDK_VERSION} — Azure managed identity tokens from the command line

@@ -10,7 +10,8 @@ import {
   sourceOption,
   stringOption,
 } from "./arguments.js";
-import { credentialForSource, type CredentialSettings, SOURCE_TITLES } from "./credentialForSource.js";
+import { sourceByName } from "../sources/index.js";
+import { credentialForSource, type CredentialSettings } from "./credentialForSource.js";
 import { ExitCode, type ExitCodeValue } from "./exitCodes.js";
 import { PROGRAM, TOKEN_HELP } from "./help.js";
 import type { CliIo } from "./io.js";
@@ -107,7 +108,7 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<ExitCodeV
   try {
     token = await withProgress(
       io.stderr,
-      `waiting for ${SOURCE_TITLES[source]}`,
+      `waiting for ${sourceByName(source).displayName}`,
       credential.getToken(
         settings.scope,
         settings.timeoutMs === undefined ? {} : { requestOptions: { timeout: settings.timeoutMs } },
@@ -119,7 +120,7 @@ export async function tokenCommand(args: string[], io: CliIo): Promise<ExitCodeV
     return ExitCode.failure;
   }
   if (token === null) {
-    io.stderr.write(`error: ${SOURCE_TITLES[source]} gave no token.\n`);
+    io.stderr.write(`error: ${sourceByName(source).displayName} gave no token.\n`);
     return ExitCode.failure;
   }
 

@@ -1,14 +1,11 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import {
-  detectManagedIdentity,
-  sourceByName,
-  type DetectManagedIdentityOptions,
-} from "../detection/detectManagedIdentity.js";
+import { detectManagedIdentity, type DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
 import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
 import { logger } from "../logger.js";
 import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolicy.js";
+import { sourceByName } from "../sources/index.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
 import { createAbortError } from "../shared/abort.js";
 import { resourceOfScopes } from "../token/resource.js";

@@ -1,15 +1,9 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
-import { appServiceSource } from "../sources/appService.js";
-import { arcSource } from "../sources/arc/arcSource.js";
-import { azureMlSource } from "../sources/azureMl.js";
-import { cloudShellSource } from "../sources/cloudShell.js";
 import { imdsSource } from "../sources/imds.js";
-import { serviceFabricSource } from "../sources/serviceFabric.js";
+import { SOURCES } from "../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../sources/source.js";
-import { workloadIdentitySource } from "../sources/workloadIdentity.js";
-import { defaultArcAgentPath, isArcAgentInstalled } from "../sources/arc/arcAgent.js";
 import { probeImds } from "./imdsProbe.js";
 
 /**
@@ -43,27 +37,8 @@ export interface ManagedIdentityDetection {
   reason: string;
 }
 
-/**
- * The sources the environment can select, in the order they are checked: the more specific first
- * (Service Fabric sets App Service's variables too; Azure ML sets Cloud Shell's). IMDS comes last.
- * @internal
- */
-export const DETECTION_ORDER: readonly ManagedIdentitySource<never>[] = [
-  serviceFabricSource,
-  appServiceSource,
-  azureMlSource,
-  cloudShellSource,
-  arcSource,
-  workloadIdentitySource,
-] as ManagedIdentitySource<never>[];
-
-/**
- * The source of that name.
- * @internal
- */
-export function sourceByName(name: ManagedIdentitySourceName): ManagedIdentitySource<never> {
-  return (DETECTION_ORDER.find((source) => source.name === name) ?? imdsSource) as ManagedIdentitySource<never>;
-}
+/** The sources checked before the fallback (IMDS), in registry order: those that can detect themselves. */
+const DETECTABLE = SOURCES.filter((source) => source.detectedBy !== undefined || source.detect !== undefined);
 
 function list(names: readonly string[]): string {
   return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
@@ -109,21 +84,15 @@ export async function detectManagedIdentity(
   const env = options.env ?? process.env;
   const checked: string[] = [];
 
-  for (const source of DETECTION_ORDER) {
+  for (const source of DETECTABLE) {
     const variables = source.detectedBy ?? [];
     const unset = variables.filter((name) => readEnv(name, env) === undefined);
-    if (unset.length === 0)
+    if (variables.length > 0 && unset.length === 0)
       return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env);
-    let check = `${source.displayName} (${list(unset)} not set)`;
-
-    if (source === arcSource) {
-      const agentPath = options.arcAgentPath ?? defaultArcAgentPath(process.platform, env);
-      if (await isArcAgentInstalled(agentPath)) {
-        return found(source, `the Azure Connected Machine agent is installed (${agentPath})`, env);
-      }
-      check = `${source.displayName} (${list(unset)} not set, no agent at ${agentPath})`;
-    }
-    checked.push(check);
+    const notSet = unset.length > 0 ? [`${list(unset)} not set`] : [];
+    const hook = await source.detect?.({ env, arcAgentPath: options.arcAgentPath });
+    if (hook?.found) return found(source, hook.why, env);
+    checked.push(`${source.displayName} (${[...notSet, ...(hook ? [hook.checked] : [])].join(", ")})`);
   }
 
   const imds = endpointOf(imdsSource as ManagedIdentitySource<never>, env);

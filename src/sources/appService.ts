@@ -12,9 +12,13 @@ const NOT_HERE =
  * `GET $IDENTITY_ENDPOINT?api-version=2019-08-01&resource=R` with `X-IDENTITY-HEADER: $IDENTITY_HEADER`.
  * @internal
  */
-export const appServiceSource: ManagedIdentitySource = {
+export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "appservice"> = {
   name: "appservice",
   displayName: "App Service",
+  variables: [
+    { name: "IDENTITY_ENDPOINT", kind: "url" },
+    { name: "IDENTITY_HEADER", kind: "secret" },
+  ],
   // object_id, as every MSAL and @azure/identity send it (principal_id is only the service's alias for it).
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "mi_res_id" },
   retry: "standard",

@@ -13,9 +13,14 @@ const NOT_HERE =
  * `DEFAULT_IDENTITY_CLIENT_ID`.
  * @internal
  */
-export const azureMlSource: ManagedIdentitySource = {
+export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "azureml"> = {
   name: "azureml",
   displayName: "Azure ML",
+  variables: [
+    { name: "MSI_ENDPOINT", kind: "url" },
+    { name: "MSI_SECRET", kind: "secret" },
+    { name: "DEFAULT_IDENTITY_CLIENT_ID", kind: "value" },
+  ],
   identityParameters: { clientId: "clientid" },
   identityRestriction: "Azure Machine Learning names a user-assigned identity by its client id only",
   retry: "standard",

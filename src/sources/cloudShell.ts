@@ -1,6 +1,7 @@
 import { readEnv } from "../environment.js";
 import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
 import { parseEndpoint } from "./endpoint.js";
+import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ManagedIdentitySource } from "./source.js";
 
 /** Where Cloud Shell's token endpoint listens when `MSI_ENDPOINT` is not set. */
@@ -11,9 +12,10 @@ export const CLOUD_SHELL_DEFAULT_ENDPOINT = "http://localhost:50342/oauth2/token
  * It gives tokens for the signed-in user, so it takes no user-assigned identity.
  * @internal
  */
-export const cloudShellSource: ManagedIdentitySource = {
+export const cloudShellSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "cloudshell"> = {
   name: "cloudshell",
   displayName: "Cloud Shell",
+  variables: [{ name: "MSI_ENDPOINT", kind: "url" }],
   identityParameters: {},
   identityRestriction: "Cloud Shell gives tokens for the signed-in user only, not for a user-assigned identity",
   retry: "standard",

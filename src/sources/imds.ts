@@ -34,9 +34,10 @@ export function isIdentityNotFound(status: number, body: string | undefined): bo
  * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
  * @internal
  */
-export const imdsSource: ManagedIdentitySource = {
+export const imdsSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "imds"> = {
   name: "imds",
   displayName: "IMDS",
+  variables: [{ name: "AZURE_POD_IDENTITY_AUTHORITY_HOST", kind: "url" }],
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "imds",
   endpoint(options: ManagedIdentityCredentialOptions, env) {

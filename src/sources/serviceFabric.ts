@@ -35,9 +35,14 @@ function thumbprintOf(env: NodeJS.ProcessEnv): string | undefined {
  * request 6069, MSAL.NET 4.85, which also moved to api-version 2020-05-01).
  * @internal
  */
-export const serviceFabricSource: ManagedIdentitySource = {
+export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "servicefabric"> = {
   name: "servicefabric",
   displayName: "Service Fabric",
+  variables: [
+    { name: "IDENTITY_ENDPOINT", kind: "url" },
+    { name: "IDENTITY_HEADER", kind: "secret" },
+    { name: "IDENTITY_SERVER_THUMBPRINT", kind: "value" },
+  ],
   identityParameters: { objectId: "principalId" },
   identityRestriction:
     "the cluster's token service selects a user-assigned identity of the application manifest by its object (principal) id only; give objectId instead",

@@ -5,8 +5,36 @@ import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
 /**
  * The managed identity sources, as `detectManagedIdentity` names them.
  */
+// Spelled out for the public API report; src/sources/index.ts fails the typecheck unless it names
+// exactly the sources of the registry.
 export type ManagedIdentitySourceName =
   "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity";
+
+/**
+ * An environment variable a source reads, and how a report may show its value.
+ * @internal
+ */
+export interface SourceVariable {
+  name: string;
+  /** `secret`: never shown (a header value); `url`: shown with any password or query masked; `value`: shown. */
+  kind: "url" | "secret" | "value";
+}
+
+/**
+ * What a source's own detection hook may look at.
+ * @internal
+ */
+export interface SourceDetectionContext {
+  env: NodeJS.ProcessEnv;
+  /** The Azure Arc agent's executable, when the caller names another one than the platform's default. */
+  arcAgentPath?: string;
+}
+
+/**
+ * A detection hook's answer: found (and why), or not (and what was checked).
+ * @internal
+ */
+export type SourceDetectionResult = { found: true; why: string } | { found: false; checked: string };
 
 /**
  * What a source's token request carries besides the endpoint; the shared machinery encodes it.
@@ -57,10 +85,16 @@ export interface SourcePolicies {
  */
 export interface ManagedIdentitySource<
   TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
+  TName extends ManagedIdentitySourceName = ManagedIdentitySourceName,
 > {
-  name: ManagedIdentitySourceName;
-  /** For messages: "IMDS", "Azure Arc". */
+  name: TName;
+  /** The source's title, for messages, help and reports: "IMDS", "Azure Arc". */
   displayName: string;
+  /**
+   * Every environment variable the source reads, those of `detectedBy` first: the doctor's
+   * environment report, the demo and the tests read them here.
+   */
+  variables: readonly SourceVariable[];
   /** The query parameter for each kind of user-assigned identity the source takes; none means none. */
   identityParameters: Partial<Record<UserAssignedIdentityKind, string>>;
   /** Why it takes no user-assigned identity (or not this kind), for the construction error. */
@@ -79,6 +113,11 @@ export interface ManagedIdentitySource<
    * None: the source is not selected by the environment alone.
    */
   detectedBy?: readonly string[];
+  /**
+   * A check beyond the environment, made when `detectedBy` did not match (Arc: its agent installed).
+   * A source with neither `detectedBy` nor `detect` is the fallback (IMDS).
+   */
+  detect?(context: SourceDetectionContext): Promise<SourceDetectionResult>;
   /**
    * The endpoint is not on this machine (Microsoft Entra, for workload identity): failing to reach it is
    * a failure (`AuthenticationError`), not a sign that the source is absent.

@@ -2,7 +2,7 @@ import { proxyPolicy } from "@azure/core-rest-pipeline";
 import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
-import { isLoopbackHost } from "./arc/arcChallengePolicy.js";
+import { isLoopbackHost } from "../shared/loopbackHost.js";
 import { parseEndpoint } from "./endpoint.js";
 import { readFederatedToken } from "./federatedTokenFile.js";
 import type { ManagedIdentitySource } from "./source.js";
@@ -63,9 +63,15 @@ function requireConfiguration(options: WorkloadIdentityCredentialOptions, env: N
  * only one that goes through `HTTPS_PROXY`.
  * @internal
  */
-export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCredentialOptions> = {
+export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCredentialOptions, "workloadidentity"> = {
   name: "workloadidentity",
   displayName: "Workload identity",
+  variables: [
+    { name: "AZURE_FEDERATED_TOKEN_FILE", kind: "value" },
+    { name: "AZURE_CLIENT_ID", kind: "value" },
+    { name: "AZURE_TENANT_ID", kind: "value" },
+    { name: "AZURE_AUTHORITY_HOST", kind: "url" },
+  ],
   identityParameters: { clientId: "client_id" },
   identityRestriction: "workload identity names its identity by client id only",
   retry: "standard",

@@ -2,7 +2,7 @@
 // header is spelled, never throws, and runs in linear time on a hostile 100 kB header.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseBasicRealm } from "../../src/sources/arc/arcChallengePolicy.js";
+import { parseBasicRealm } from "../../src/sources/arc/basicRealm.js";
 
 /** Paths as agents write them, on Linux and Windows, some with spaces, commas or quotes that need quoting. */
 const plainPath = fc.oneof(

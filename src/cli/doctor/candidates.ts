@@ -1,6 +1,6 @@
-import { DETECTION_ORDER } from "../../detection/detectManagedIdentity.js";
 import { readEnv } from "../../environment.js";
 import { imdsSource } from "../../sources/imds.js";
+import { sourceByName, SOURCES } from "../../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../../sources/source.js";
 
 /** An endpoint worth checking, and why. @internal */
@@ -9,8 +9,6 @@ export interface Candidate {
   url: URL;
   why: string;
 }
-
-const ALL_SOURCES = [...DETECTION_ORDER, imdsSource as ManagedIdentitySource<never>];
 
 /** The endpoint a source would use, or, when its variables are only partly set, the URL one of them gives. */
 function endpointOf(source: ManagedIdentitySource<never>, env: NodeJS.ProcessEnv): URL | undefined {
@@ -51,14 +49,14 @@ export function candidateEndpoints(
   };
 
   if (inUse.source !== "none") {
-    const source = ALL_SOURCES.find((s) => s.name === inUse.source)!;
+    const source = sourceByName(inUse.source);
     add(
       inUse.source,
       inUse.endpoint !== undefined ? new URL(inUse.endpoint) : endpointOf(source, env),
       "the source in use",
     );
   }
-  for (const source of ALL_SOURCES) {
+  for (const source of SOURCES) {
     const set = (source.detectedBy ?? []).filter((name) => readEnv(name, env) !== undefined);
     if (source === imdsSource) {
       const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
@@ -80,7 +78,7 @@ export function candidateEndpoints(
  * @internal
  */
 export function partlyConfigured(env: NodeJS.ProcessEnv): { source: string; set: string[]; missing: string[] }[] {
-  return DETECTION_ORDER.flatMap((source) => {
+  return SOURCES.flatMap((source) => {
     const names = source.detectedBy ?? [];
     const set = names.filter((name) => readEnv(name, env) !== undefined);
     const missing = names.filter((name) => readEnv(name, env) === undefined);

@@ -1,27 +1,23 @@
+import { SOURCE_VARIABLES } from "../../sources/index.js";
+import type { SourceVariable } from "../../sources/source.js";
 import type { VariableReport } from "./report.js";
 
-type Kind = "value" | "secret" | "url";
+type Kind = SourceVariable["kind"];
 
-/** Every variable that selects or configures a managed identity source, then the proxy settings other tools read. */
-const VARIABLES: readonly [name: string, kind: Kind][] = [
-  ["IDENTITY_ENDPOINT", "url"],
-  ["IDENTITY_HEADER", "secret"],
-  ["IDENTITY_SERVER_THUMBPRINT", "value"],
-  ["IMDS_ENDPOINT", "url"],
-  ["MSI_ENDPOINT", "url"],
-  ["MSI_SECRET", "secret"],
-  ["DEFAULT_IDENTITY_CLIENT_ID", "value"],
-  ["AZURE_POD_IDENTITY_AUTHORITY_HOST", "url"],
-  ["AZURE_FEDERATED_TOKEN_FILE", "value"],
-  ["AZURE_CLIENT_ID", "value"],
-  ["AZURE_TENANT_ID", "value"],
-  ["AZURE_AUTHORITY_HOST", "url"],
+/** The proxy settings other tools read (this package never proxies a managed identity request). */
+const PROXY_VARIABLES: readonly [name: string, kind: Kind][] = [
   ["HTTP_PROXY", "url"],
   ["http_proxy", "url"],
   ["HTTPS_PROXY", "url"],
   ["https_proxy", "url"],
   ["NO_PROXY", "value"],
   ["no_proxy", "value"],
+];
+
+/** Every variable that selects or configures a managed identity source (from the registry), then the proxy settings. */
+const VARIABLES: readonly [name: string, kind: Kind][] = [
+  ...SOURCE_VARIABLES.map((variable): [string, Kind] => [variable.name, variable.kind]),
+  ...PROXY_VARIABLES,
 ];
 
 /**

@@ -1,5 +1,6 @@
-import { sourceByName } from "../../detection/detectManagedIdentity.js";
+import { sourceByName } from "../../sources/index.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
+import { arcPermissionHint } from "../../sources/arc/permissionHint.js";
 import { PROGRAM } from "../help.js";
 import { partlyConfigured } from "./candidates.js";
 import { noProxyCovers, proxyForHttp } from "./noProxy.js";
@@ -16,9 +17,8 @@ export interface DiagnosisInput {
 }
 
 function himdsFix(platform: NodeJS.Platform): string {
-  return platform === "win32"
-    ? "Run as an administrator or as a member of the 'Hybrid agent extension applications' group."
-    : "Add the user to the 'himds' group — sudo usermod -a -G himds \"$USER\" — then start a new login session (or restart the service that runs this process).";
+  const hint = arcPermissionHint(platform);
+  return `${hint[0]!.toUpperCase()}${hint.slice(1)}${platform === "win32" ? "" : " (or restart the service that runs this process)"}.`;
 }
 
 function arcPermission(folder: string, platform: NodeJS.Platform): Finding {

@@ -1,6 +1,7 @@
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
 import { AuthenticationError } from "../../errors.js";
+import { arcPermissionHint } from "./permissionHint.js";
 
 /** The agent writes a key of a few dozen bytes; a larger file is not a challenge. */
 export const MAX_CHALLENGE_FILE_BYTES = 4096;
@@ -23,12 +24,6 @@ const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants
 
 function refuse(file: string, why: string): AuthenticationError {
   return new AuthenticationError(`Azure Arc: refused to read the challenge file '${file}': ${why}.`);
-}
-
-function permissionHint(platform: NodeJS.Platform): string {
-  return platform === "win32"
-    ? "run as an administrator or as a member of the 'Hybrid agent extension applications' group"
-    : "add the user running this process to the 'himds' group (sudo usermod -a -G himds $USER) and start a new login session";
 }
 
 /**
@@ -58,7 +53,7 @@ export async function readArcChallengeFile(
     const cannotOpen = `the agent's token folder '${tokenFolder}' cannot be opened`;
     // Denied on the way to the folder is the same missing group membership as denied on the file.
     if (code === "EACCES" || code === "EPERM")
-      throw refuse(realm, `${cannotOpen}: permission denied; ${permissionHint(platform)}`);
+      throw refuse(realm, `${cannotOpen}: permission denied; ${arcPermissionHint(platform)}`);
     throw refuse(realm, `${cannotOpen} (${code})`);
   }
   try {
@@ -66,7 +61,7 @@ export async function readArcChallengeFile(
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM") {
-      throw refuse(realm, `permission denied; ${permissionHint(platform)}`);
+      throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`);
     }
     throw refuse(realm, code === "ENOENT" ? "it does not exist" : `it cannot be resolved (${code})`);
   }
@@ -80,7 +75,7 @@ export async function readArcChallengeFile(
     handle = await fs.open(file, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `permission denied; ${permissionHint(platform)}`);
+    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`);
     if (code === "ELOOP") throw refuse(realm, "it was replaced by a symbolic link");
     throw refuse(realm, `it cannot be opened (${code})`);
   }

@@ -1,7 +1,9 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { AuthenticationError } from "../../errors.js";
 import { logger } from "../../logger.js";
+import { isLoopbackHost } from "../../shared/loopbackHost.js";
 import { defaultArcTokenFolder, readArcChallengeFile } from "./arcChallengeFile.js";
+import { parseBasicRealm } from "./basicRealm.js";
 
 /** The name of {@link arcChallengePolicy}. */
 export const arcChallengePolicyName = "arcChallengePolicy";
@@ -16,25 +18,6 @@ export interface ArcChallengePolicyOptions {
    * server's challenge can never move it.
    */
   tokenFolder?: string;
-}
-
-/**
- * The realm of a `Basic` challenge, quoted or not, among possibly several challenges.
- * @internal
- */
-export function parseBasicRealm(header: string): string | undefined {
-  const match = /(?:^|,)\s*Basic\s+realm\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,]+))/i.exec(header);
-  if (!match) return undefined;
-  return match[1] !== undefined ? match[1].replace(/\\(.)/g, "$1") : match[2];
-}
-
-/**
- * Whether a URL's host is this machine's loopback interface.
- * @internal
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /**

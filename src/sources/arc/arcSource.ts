@@ -3,6 +3,7 @@ import { arcChallengePolicy, type ArcChallengePolicyOptions } from "./arcChallen
 import { metadataHeaderPolicy } from "../../pipeline/metadataHeaderPolicy.js";
 import type { ManagedIdentityCredentialOptions } from "../../options.js";
 import { parseEndpoint } from "../endpoint.js";
+import { defaultArcAgentPath, isArcAgentInstalled } from "./arcAgent.js";
 import type { ManagedIdentitySource } from "../source.js";
 
 /** Where the Azure Connected Machine agent (himds) listens by default. */
@@ -19,13 +20,23 @@ export interface ArcCredentialOptions extends ManagedIdentityCredentialOptions, 
  * naming a file whose content proves that the caller may read it.
  * @internal
  */
-export const arcSource: ManagedIdentitySource<ArcCredentialOptions> = {
+export const arcSource: ManagedIdentitySource<ArcCredentialOptions, "arc"> = {
   name: "arc",
   displayName: "Azure Arc",
+  variables: [
+    { name: "IDENTITY_ENDPOINT", kind: "url" },
+    { name: "IMDS_ENDPOINT", kind: "url" },
+  ],
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "standard",
-  // Or the agent installed: ./arcAgent.ts.
   detectedBy: ["IDENTITY_ENDPOINT", "IMDS_ENDPOINT"],
+  // Or the agent installed, with the variables unset (a service started before the agent set them).
+  async detect({ env, arcAgentPath }) {
+    const agentPath = arcAgentPath ?? defaultArcAgentPath(process.platform, env);
+    return (await isArcAgentInstalled(agentPath))
+      ? { found: true, why: `the Azure Connected Machine agent is installed (${agentPath})` }
+      : { found: false, checked: `no agent at ${agentPath}` };
+  },
   endpoint(options, env) {
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
     return parseEndpoint(readEnv("IDENTITY_ENDPOINT", env) ?? ARC_DEFAULT_ENDPOINT, "IDENTITY_ENDPOINT");
