@@ -1,5 +1,5 @@
 import type { ManagedIdentityRetryOptions } from "./options.js";
-import { MAX_TIMER_MS } from "./timerBound.js";
+import { MAX_TIMER_MS } from "./shared/timerBound.js";
 
 /**
  * The range a numeric option takes, as a message names it.
