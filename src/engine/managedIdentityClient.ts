@@ -76,7 +76,7 @@ export class ManagedIdentityClient<
     });
     this.httpClient = options.httpClient ?? createManagedIdentityHttpClient();
     this.cache = new TokenCache(
-      (resource, signal, getTokenOptions) => this.requestToken(resource, signal, getTokenOptions),
+      (resource, signal, getTokenOptions, revoked) => this.requestToken(resource, signal, getTokenOptions, revoked),
       (timeout) =>
         new AuthenticationError(
           `${source.displayName}: no token from ${this.endpointText} within the caller's timeout of ${timeout} ms.`,
@@ -97,6 +97,7 @@ export class ManagedIdentityClient<
     resource: string,
     signal: AbortSignal,
     options: GetTokenOptions | undefined,
+    revoked: AccessToken | undefined,
   ): Promise<AccessToken> {
     const { source, endpoint } = this;
     if (endpoint === undefined) throw this.endpointError;
@@ -108,6 +109,9 @@ export class ManagedIdentityClient<
       identityParameter: this.identityParameter,
       env: this.env,
       options: this.options,
+      claims: options?.claims || undefined,
+      enableCae: options?.enableCae === true,
+      revokedToken: revoked?.token,
     });
     const request = createTokenRequest(endpoint, description, signal, options?.tracingOptions);
     const requestTime = Date.now();

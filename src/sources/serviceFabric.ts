@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
@@ -24,6 +25,22 @@ function thumbprintOf(env: NodeJS.ProcessEnv): string | undefined {
   if (thumbprint === undefined)
     throw new TypeError(`IDENTITY_SERVER_THUMBPRINT is not a certificate thumbprint: '${value}'.`);
   return thumbprint;
+}
+
+/**
+ * MSAL's managed identity revocation protocol, which MSAL.NET and msal-node send to Service Fabric only: with a
+ * CAE challenge's claims, the client capability `xms_cc=cp1` and, when a token was cached, the lowercase hex
+ * SHA-256 of its UTF-8 bytes as `token_sha256_to_refresh`, so that the token service issues a new token instead
+ * of handing back its own cached copy of the refused one (msal-node ManagedIdentityApplication.acquireToken and
+ * BaseManagedIdentitySource.acquireTokenWithManagedIdentity; ManagedIdentityQueryParameters).
+ * @internal
+ */
+export function revocationHint(revokedToken: string | undefined): Record<string, string> {
+  const hint: Record<string, string> = { xms_cc: "cp1" };
+  if (revokedToken !== undefined) {
+    hint["token_sha256_to_refresh"] = createHash("sha256").update(revokedToken, "utf8").digest("hex");
+  }
+  return hint;
 }
 
 /**
@@ -60,11 +77,12 @@ export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentia
     if (url.protocol !== "https:") throw new TypeError(`${from} must be an https URL for Service Fabric: '${value}'.`);
     return url;
   },
-  request({ resource, env, identityParameter }) {
+  request({ resource, env, identityParameter, claims, revokedToken }) {
     const secret = readEnv("IDENTITY_HEADER", env);
     if (secret === undefined) throw notHere(env);
     const query: Record<string, string> = { "api-version": SERVICE_FABRIC_API_VERSION, resource };
     if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+    if (claims !== undefined) Object.assign(query, revocationHint(revokedToken));
     return { method: "GET", query, headers: { secret } };
   },
   policies(options, env) {

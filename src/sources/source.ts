@@ -65,6 +65,12 @@ export interface SourceRequestContext<
   env: NodeJS.ProcessEnv;
   /** The credential's options, for a source that takes its own (a token file path, say). */
   options: TOptions;
+  /** `GetTokenOptions.claims`: a CAE challenge's claims, for the sources that take them; `undefined` when none. */
+  claims?: string;
+  /** `GetTokenOptions.enableCae`: the caller handles CAE challenges. */
+  enableCae?: boolean;
+  /** With claims: the cached token the resource refused, for a source that takes a revocation hint. */
+  revokedToken?: string;
 }
 
 /**

@@ -8,16 +8,25 @@ import { scopeToResource } from "./resource.js";
 const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
 
-/** Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. */
+/**
+ * Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. With `claims` (a CAE
+ * challenge), `revoked` is the token the cache holds for it, which the resource just refused: Service Fabric
+ * is told its hash, so that it issues a new one instead of its own cached copy.
+ */
 export type FetchToken = (
   resource: string,
   signal: AbortSignal,
   options: GetTokenOptions | undefined,
+  revoked?: AccessToken,
 ) => Promise<AccessToken>;
 
 /** One request for a token, shared by every caller that waits for it. */
 interface Flight {
   readonly entry: Entry;
+  /** The claims it asks for: only a caller with the same claims joins it. */
+  readonly claims: string | undefined;
+  /** Its place in the entry's order of flights: an older flight's token never replaces a newer one's. */
+  readonly sequence: number;
   readonly promise: Promise<AccessToken>;
   readonly controller: AbortController;
   /** A background refresh runs to the end even when no caller waits for it. */
@@ -30,6 +39,9 @@ interface Entry {
   readonly resource: string;
   token: AccessToken | undefined;
   flight: Flight | undefined;
+  /** The number of flights started, and the sequence of the flight whose token is held. */
+  flights: number;
+  tokenSequence: number;
   /** After a failed background refresh, the next one waits until then. */
   backgroundRetryAt: number;
   backgroundFailures: number;
@@ -60,7 +72,9 @@ export class TokenCache {
     if (options?.abortSignal?.aborted) return Promise.reject(createAbortError());
     const entry = this.byScope.get(scope) ?? this.addEntry(scope);
     const token = entry.token;
-    if (token !== undefined && options?.claims === undefined) {
+    // Claims (a CAE challenge) say the cached token was refused: never serve it, nor a request already under way.
+    const claims = options?.claims || undefined;
+    if (token !== undefined && claims === undefined) {
       const now = Date.now();
       if (now < token.refreshAfterTimestamp!) return Promise.resolve(token);
       if (now < token.expiresOnTimestamp - STALE_SERVING_MARGIN_MS) {
@@ -68,7 +82,11 @@ export class TokenCache {
         return Promise.resolve(token);
       }
     }
-    const flight = entry.flight ?? this.startFlight(entry, false, options);
+    // Without claims any request under way will do (one with claims brings a new token too); with claims, only
+    // one asking for the same claims.
+    const current = entry.flight;
+    const joinable = current !== undefined && (claims === undefined || current.claims === claims) ? current : undefined;
+    const flight = joinable ?? this.startFlight(entry, false, options, claims === undefined ? undefined : token);
     flight.waiters++;
     return this.wait(flight, options);
   }
@@ -77,7 +95,15 @@ export class TokenCache {
     const resource = scopeToResource(scope);
     let entry = this.byResource.get(resource);
     if (entry === undefined) {
-      entry = { resource, token: undefined, flight: undefined, backgroundRetryAt: 0, backgroundFailures: 0 };
+      entry = {
+        resource,
+        token: undefined,
+        flight: undefined,
+        flights: 0,
+        tokenSequence: 0,
+        backgroundRetryAt: 0,
+        backgroundFailures: 0,
+      };
       this.byResource.set(resource, entry);
     }
     this.byScope.set(scope, entry);
@@ -90,15 +116,28 @@ export class TokenCache {
     this.startFlight(entry, true);
   }
 
-  private startFlight(entry: Entry, background: boolean, options?: GetTokenOptions): Flight {
+  private startFlight(entry: Entry, background: boolean, options?: GetTokenOptions, revoked?: AccessToken): Flight {
     const controller = new AbortController();
-    // Only the starting caller's tracing goes along: its signal and timeout must not end a shared request.
-    const fetchOptions = options?.tracingOptions ? { tracingOptions: options.tracingOptions } : undefined;
-    const promise = this.fetchToken(entry.resource, controller.signal, fetchOptions).then(
+    const claims = options?.claims || undefined;
+    // Only the starting caller's tracing, claims and CAE opt-in go along: its signal and timeout must not end a
+    // shared request.
+    let fetchOptions: GetTokenOptions | undefined;
+    if (options?.tracingOptions || claims !== undefined || options?.enableCae) {
+      fetchOptions = {};
+      if (options?.tracingOptions) fetchOptions.tracingOptions = options.tracingOptions;
+      if (claims !== undefined) fetchOptions.claims = claims;
+      if (options?.enableCae) fetchOptions.enableCae = true;
+    }
+    const sequence = ++entry.flights;
+    const promise = this.fetchToken(entry.resource, controller.signal, fetchOptions, revoked).then(
       (token) => {
         flight.settled = true;
         if (entry.flight === flight) entry.flight = undefined;
-        entry.token = token;
+        // A request that was overtaken (by one with claims) must not put back the token that was refused.
+        if (sequence > entry.tokenSequence) {
+          entry.token = token;
+          entry.tokenSequence = sequence;
+        }
         entry.backgroundFailures = 0;
         entry.backgroundRetryAt = 0;
         return token;
@@ -122,7 +161,7 @@ export class TokenCache {
     );
     // A background refresh may have no waiter at all: its failure must never be an unhandled rejection.
     promise.catch(() => undefined);
-    const flight: Flight = { entry, promise, controller, background, waiters: 0, settled: false };
+    const flight: Flight = { entry, claims, sequence, promise, controller, background, waiters: 0, settled: false };
     entry.flight = flight;
     return flight;
   }

@@ -162,3 +162,68 @@ describe("TokenCache", () => {
     expect((await Promise.all(pending)).map((t) => t.token)).toEqual(["token-0", "token-1", "token-2"]);
   });
 });
+
+describe("TokenCache with claims (a CAE challenge)", () => {
+  /** A fetch whose calls the test settles one by one, recording what each was given. */
+  function recordingFetch() {
+    const calls: Array<{
+      options: Parameters<FetchToken>[2];
+      revoked: AccessToken | undefined;
+      resolve(t: AccessToken): void;
+    }> = [];
+    const fetch: FetchToken = (_resource, _signal, options, revoked) =>
+      new Promise<AccessToken>((resolve) => {
+        calls.push({ options, revoked, resolve });
+      });
+    return { fetch, calls };
+  }
+
+  it("passes the claims, enableCae and the refused cached token to the fetch; without claims, no token", async () => {
+    const { fetch, calls } = recordingFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const first = cache.getToken(SCOPE);
+    calls[0]!.resolve(hourToken("cached"));
+    await first;
+
+    const second = cache.getToken(SCOPE, { claims: '{"access_token":{}}', enableCae: true });
+    await turn();
+    expect(calls[0]!.revoked).toBeUndefined();
+    expect(calls[1]!.options).toEqual({ claims: '{"access_token":{}}', enableCae: true });
+    expect(calls[1]!.revoked?.token).toBe("cached");
+    calls[1]!.resolve(hourToken("fresh"));
+    await expect(second).resolves.toMatchObject({ token: "fresh" });
+  });
+
+  it("a caller with claims does not join a request without them, and that older request's token never replaces the new one", async () => {
+    const { fetch, calls } = recordingFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const plain = cache.getToken(SCOPE);
+    const challenged = cache.getToken(SCOPE, { claims: "c" });
+    // A caller without claims arriving now joins the newest request, the one with claims.
+    const later = cache.getToken(SCOPE);
+    await turn();
+    expect(calls).toHaveLength(2);
+
+    calls[1]!.resolve(hourToken("after-challenge"));
+    calls[0]!.resolve(hourToken("maybe-revoked"));
+    await expect(plain).resolves.toMatchObject({ token: "maybe-revoked" });
+    await expect(challenged).resolves.toMatchObject({ token: "after-challenge" });
+    await expect(later).resolves.toMatchObject({ token: "after-challenge" });
+    // The cache holds the token fetched for the claims, though the older request finished last.
+    await expect(cache.getToken(SCOPE)).resolves.toMatchObject({ token: "after-challenge" });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("callers with the same claims share one request; other claims start their own", async () => {
+    const { fetch, calls } = recordingFetch();
+    const cache = new TokenCache(fetch, timeoutError);
+    const a = cache.getToken(SCOPE, { claims: "c1" });
+    const b = cache.getToken(SCOPE, { claims: "c1" });
+    const c = cache.getToken(SCOPE, { claims: "c2" });
+    await turn();
+    expect(calls.map((call) => call.options?.claims)).toEqual(["c1", "c2"]);
+    calls[0]!.resolve(hourToken("one"));
+    calls[1]!.resolve(hourToken("two"));
+    await expect(Promise.all([a, b, c])).resolves.toMatchObject([{ token: "one" }, { token: "one" }, { token: "two" }]);
+  });
+});
