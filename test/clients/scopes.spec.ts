@@ -48,12 +48,13 @@ describe("scopes a client passes to our credential", () => {
     expect(arm.requests).toHaveLength(1);
   });
 
-  it("several scopes: a clear error saying one scope per call, nothing sent to IMDS or to the service", async () => {
+  it("several scopes: a TypeError saying one scope per call, nothing sent to IMDS or to the service", async () => {
     const error = await rejection(
       armWith([`${ARM}/.default`, "https://graph.microsoft.com/.default"]).resourceGroups.get("rg1"),
     );
 
-    expect(error).toBeInstanceOf(Error);
+    // The caller's mistake: a TypeError (README, Errors), whatever the client wraps around it.
+    expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toMatch(/exactly one scope per getToken call; got 2/);
     // Not "unavailable": a chain must not move on to another credential over a configuration mistake.
     expect(error).not.toBeInstanceOf(CredentialUnavailableError);
