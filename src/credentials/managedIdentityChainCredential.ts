@@ -1,6 +1,7 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { detectManagedIdentity, type DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
 import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
+import { describeTokenCredentialsSetting, readTokenCredentialsSetting } from "../detection/azureTokenCredentials.js";
 import { logger } from "../logger.js";
 import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
@@ -71,12 +72,15 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   #unavailable: CredentialUnavailableError | undefined;
   #retryAt = 0;
   #failures = 0;
+  /** AZURE_TOKEN_CREDENTIALS=WorkloadIdentityCredential: a detection without I/O, so no back-off either. */
+  readonly #workloadOnly: boolean;
 
   /**
    * @param options - a user-assigned identity for the source found, the options of the credentials, and
    * of the detection (`probeTimeoutMs`, `env`, `arcAgentPath`).
-   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given, or when a
-   * number in `retryOptions` or `probeTimeoutMs` is not a whole number in its range.
+   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given, when a
+   * number in `retryOptions` or `probeTimeoutMs` is not a whole number in its range, or when
+   * `AZURE_TOKEN_CREDENTIALS` (in `env`) has a value `@azure/identity` does not accept either.
    */
   constructor(options: ManagedIdentityChainCredentialOptions = {}) {
     userAssignedIdentity(options);
@@ -85,6 +89,17 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
     this.#options = { ...options };
     this.#env = options.env ?? process.env;
+    // An unknown value is a TypeError now, as in @azure/identity's DefaultAzureCredential; one that excludes
+    // managed identity is unavailable at every getToken, at once and with no I/O.
+    const setting = readTokenCredentialsSetting(this.#env);
+    this.#workloadOnly = setting.effect === "workloadIdentity";
+    if (setting.effect === "excluded") {
+      this.#decision = {
+        error: new CredentialUnavailableError(
+          `ManagedIdentityChainCredential: ${describeTokenCredentialsSetting(setting)} Nothing was sent.`,
+        ),
+      };
+    }
   }
 
   /**
@@ -125,6 +140,11 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       arcAgentPath: options.arcAgentPath,
       httpClient: options.httpClient,
     });
+    if (detection.source === "none" && this.#workloadOnly) {
+      const error = new CredentialUnavailableError(`ManagedIdentityChainCredential: ${detection.reason}`);
+      logger.info(error.message);
+      throw error;
+    }
     if (detection.source === "none") {
       this.#failures++;
       const backoff = Math.min(PROBE_RETRY_MIN_MS * 2 ** (this.#failures - 1), PROBE_RETRY_MAX_MS);

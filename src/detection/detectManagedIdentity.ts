@@ -4,6 +4,11 @@ import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { imdsSource } from "../sources/imds.js";
 import { SOURCES } from "../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../sources/source.js";
+import {
+  describeTokenCredentialsSetting,
+  readTokenCredentialsSetting,
+  type TokenCredentialsSetting,
+} from "./azureTokenCredentials.js";
 import { probeImds } from "./imdsProbe.js";
 
 /**
@@ -56,12 +61,17 @@ function endpointOf(
   }
 }
 
-function found(source: ManagedIdentitySource<never>, why: string, env: NodeJS.ProcessEnv): ManagedIdentityDetection {
+function found(
+  source: ManagedIdentitySource<never>,
+  why: string,
+  env: NodeJS.ProcessEnv,
+  because = "",
+): ManagedIdentityDetection {
   const { endpoint, problem } = endpointOf(source, env);
   return {
     source: source.name,
     endpoint,
-    reason: `${source.displayName}: ${why}${problem ? `, but its endpoint is unusable: ${problem}` : "."}`,
+    reason: `${because}${source.displayName}: ${why}${problem ? `, but its endpoint is unusable: ${problem}` : "."}`,
   };
 }
 
@@ -69,7 +79,13 @@ function found(source: ManagedIdentitySource<never>, why: string, env: NodeJS.Pr
  * Finds this machine's managed identity source the way {@link ManagedIdentityChainCredential} does:
  * from the environment, in the order Service Fabric, App Service, Azure ML, Cloud Shell, Azure Arc
  * (its variables or its agent installed), workload identity; otherwise IMDS, probed once with a short
- * timeout. Environment variables that are set but empty count as unset. Never throws; for diagnostics.
+ * timeout. Environment variables that are set but empty count as unset. Never throws (but for a bad
+ * `probeTimeoutMs`); for diagnostics.
+ *
+ * `AZURE_TOKEN_CREDENTIALS` in `env` (any case) narrows it, and the reason says so: `ManagedIdentityCredential`
+ * assumes IMDS without a probe when nothing else matches; `WorkloadIdentityCredential` checks workload identity
+ * only; `dev` or a credential that is not a managed identity gives `"none"` at once, without any I/O; an
+ * unknown value gives `"none"` with the allowed values in the reason.
  *
  * @example
  * ```ts
@@ -84,15 +100,40 @@ export async function detectManagedIdentity(
   const env = options.env ?? process.env;
   const checked: string[] = [];
 
-  for (const source of DETECTABLE) {
+  let setting: TokenCredentialsSetting;
+  try {
+    setting = readTokenCredentialsSetting(env);
+  } catch (error) {
+    // Diagnostics never throw: the chain refuses the value at construction, the reason says why.
+    return { source: "none", endpoint: undefined, reason: `No managed identity: ${(error as Error).message}` };
+  }
+  // Set to something other than prod: the reason starts with it.
+  const because = setting.value === undefined ? "" : `${describeTokenCredentialsSetting(setting)} `;
+  if (setting.effect === "excluded") {
+    return { source: "none", endpoint: undefined, reason: `No managed identity: ${because}Nothing was checked.` };
+  }
+  const candidates =
+    setting.effect === "workloadIdentity"
+      ? DETECTABLE.filter((source) => source.name === "workloadidentity")
+      : DETECTABLE;
+
+  for (const source of candidates) {
     const variables = source.detectedBy ?? [];
     const unset = variables.filter((name) => readEnv(name, env) === undefined);
     if (variables.length > 0 && unset.length === 0)
-      return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env);
+      return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env, because);
     const notSet = unset.length > 0 ? [`${list(unset)} not set`] : [];
     const hook = await source.detect?.({ env, arcAgentPath: options.arcAgentPath });
-    if (hook?.found) return found(source, hook.why, env);
+    if (hook?.found) return found(source, hook.why, env, because);
     checked.push(`${source.displayName} (${[...notSet, ...(hook ? [hook.checked] : [])].join(", ")})`);
+  }
+
+  if (setting.effect === "workloadIdentity") {
+    return {
+      source: "none",
+      endpoint: undefined,
+      reason: `No managed identity: ${because}Checked: ${checked.join("; ")}.`,
+    };
   }
 
   const imds = endpointOf(imdsSource as ManagedIdentitySource<never>, env);
@@ -104,8 +145,12 @@ export async function detectManagedIdentity(
       reason: `IMDS: ${assumed}, but its endpoint is unusable: ${imds.problem}`,
     };
   }
-  if (options.probe === false) {
-    return { source: "imds", endpoint: imds.endpoint, reason: `IMDS, assumed without a probe: ${assumed}.` };
+  if (options.probe === false || setting.effect === "managedIdentity") {
+    return {
+      source: "imds",
+      endpoint: imds.endpoint,
+      reason: `${because}IMDS, assumed without a probe: ${assumed}.`,
+    };
   }
   const probe = await probeImds(new URL(imds.endpoint), {
     timeoutMs: options.probeTimeoutMs,
