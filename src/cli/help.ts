@@ -45,7 +45,8 @@ Options:
   --resource R          or the resource, e.g. https://vault.azure.net
                         (default: https://management.azure.com/.default)
   --source S            ${SOURCES} (default: auto, detected as the
-                        chain credential does; IMDS is probed first with --probe-timeout)
+                        chain credential does: the environment first, and only when it names
+                        no source, IMDS, probed last with --probe-timeout)
   --client-id ID        a user-assigned identity by client id,
   --object-id ID          or by object (principal) id,
   --resource-id ID        or by Azure resource id; at most one

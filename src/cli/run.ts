@@ -21,9 +21,15 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
 export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> {
   const [first, ...rest] = argv;
   try {
-    if (first === undefined || first === "--help" || first === "-h") {
+    // No command is a usage error (nothing was asked): the help goes to stderr, stdout stays empty, exit 2.
+    // Asked for, with --help, it goes to stdout with exit 0.
+    if (first === undefined) {
+      io.stderr.write(MAIN_HELP);
+      return ExitCode.usage;
+    }
+    if (first === "--help" || first === "-h") {
       io.stdout.write(MAIN_HELP);
-      return first === undefined ? ExitCode.usage : ExitCode.ok;
+      return ExitCode.ok;
     }
     if (first === "--version" || first === "-v") {
       io.stdout.write(`${SDK_VERSION}\n`);
@@ -31,7 +37,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCodeValue> 
     }
     if (first === "help") return runCli(rest[0] === undefined ? ["--help"] : [rest[0], "--help"], io);
     const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
-    if (load === undefined) throw new UsageError(`Unknown command '${first}'.`);
+    if (load === undefined) {
+      const what = first.startsWith("-") ? "option" : "command";
+      throw new UsageError(`Unknown ${what} '${first}'. The commands are ${Object.keys(COMMANDS).join(", ")}.`);
+    }
     return await (
       await load()
     )(rest, io);

@@ -150,6 +150,9 @@ describe("usage errors: exit code 2 and a pointer to --help", () => {
     [["token", "--timeout", "soon"], "--timeout must be a whole number"],
     [["token", "extra"], "Unexpected argument 'extra'"],
     [["frobnicate"], "Unknown command 'frobnicate'"],
+    [["token", "--scope", "a", "--scope", "b"], "--scope is given more than once"],
+    [["token", "--scope", "not a url"], '--scope "not a url"'],
+    [["token", "--timeout", "-5"], "--timeout must be a whole number"],
   ])("%j", async (args, message) => {
     const run = await runCli(args, cliEnv(closed));
     expect(run.code).toBe(2);
@@ -175,10 +178,11 @@ describe("help", () => {
       expect(run.stdout).toContain(text);
   });
 
-  it("no command: the help, as a usage error", async () => {
+  it("no command: a usage error, so the help goes to stderr (stdout stays empty) with exit code 2", async () => {
     const run = await runCli([], cliEnv(closed));
     expect(run.code).toBe(2);
-    expect(run.stdout).toContain("Usage:");
+    expect(run.stdout).toBe("");
+    expect(run.stderr).toContain("Usage:");
   });
 
   it.each([
