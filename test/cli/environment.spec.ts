@@ -35,8 +35,12 @@ describe("environmentReport", () => {
   it("masks a URL's user, password and query", () => {
     expect(showableUrl("http://alice:pw@proxy.example:3128")).toBe("http://****:****@proxy.example:3128/");
     expect(showableUrl("https://host/token?sig=abc")).toBe("https://host/token?****");
-    expect(showableUrl("not a url with @ in it")).not.toContain("@");
     expect(showableUrl("127.0.0.1")).toBe("127.0.0.1");
+    // Scheme-less (curl takes it as a proxy) or malformed: everything before the last "@" is user info.
+    expect(showableUrl("alice:s3cret@proxy.corp:3128")).toBe("****@proxy.corp:3128");
+    expect(showableUrl("alice@proxy.corp:3128")).toBe("****@proxy.corp:3128");
+    expect(showableUrl("http://admin:s3cret@[bad")).toBe("http://****@[bad");
+    expect(showableUrl("http://admin:p@ss@[bad")).toBe("http://****@[bad");
   });
 });
 

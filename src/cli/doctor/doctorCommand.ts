@@ -17,6 +17,7 @@ import { ExitCode, type ExitCodeValue } from "../exitCodes.js";
 import { DOCTOR_HELP } from "../help.js";
 import type { CliIo } from "../io.js";
 import { withProgress } from "../progress.js";
+import { maskReport } from "./maskReport.js";
 import { candidateEndpoints, type Candidate } from "./candidates.js";
 import { environmentReport } from "./environmentReport.js";
 import { diagnose } from "./findings.js";
@@ -125,7 +126,13 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
   const outcome: DoctorReport["outcome"] = token === undefined ? "nothing-found" : token.ok ? "token" : "token-failed";
   const exitCode =
     outcome === "token" ? ExitCode.ok : outcome === "token-failed" ? ExitCode.failure : ExitCode.nothingFound;
-  const report: DoctorReport = { ...partial, findings, outcome, exitCode, ms: Math.round(performance.now() - started) };
+  const report: DoctorReport = maskReport({
+    ...partial,
+    findings,
+    outcome,
+    exitCode,
+    ms: Math.round(performance.now() - started),
+  });
 
   io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderReport(report));
   return exitCode;

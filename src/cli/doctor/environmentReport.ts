@@ -26,12 +26,19 @@ const VARIABLES: readonly [name: string, kind: Kind][] = [
  * @internal
  */
 export function showableUrl(value: string): string {
-  let url: URL;
+  // Without "//" the URL parser takes `alice:s3cret@proxy:3128` (which curl reads as a proxy) for the
+  // scheme `alice:`, and a malformed URL does not parse at all: then everything before the last "@"
+  // (after the scheme) is user info, masked.
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0];
+  let url: URL | undefined;
   try {
-    url = new URL(value);
+    url = scheme === undefined ? undefined : new URL(value);
   } catch {
-    // Not a URL: shown as it is unless it looks like it carries credentials.
-    return /@/.test(value) ? "(not a URL; hidden: it may hold a password)" : value;
+    url = undefined;
+  }
+  if (url === undefined) {
+    const at = value.lastIndexOf("@");
+    return at < 0 ? value : `${scheme ?? ""}****${value.slice(at)}`;
   }
   if (url.username) url.username = "****";
   if (url.password) url.password = "****";
