@@ -41,13 +41,18 @@ export const imdsSource: ManagedIdentitySource<ManagedIdentityCredentialOptions,
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "imds",
   endpoint(options: ManagedIdentityCredentialOptions, env) {
-    const [value, from] =
-      options.endpoint !== undefined
-        ? [options.endpoint, "The endpoint option"]
-        : [readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env), "AZURE_POD_IDENTITY_AUTHORITY_HOST"];
-    const url = parseEndpoint(value ?? IMDS_HOST, from);
-    // A bare origin names the IMDS host, as AZURE_POD_IDENTITY_AUTHORITY_HOST always does.
-    if (url.pathname === "/") url.pathname = IMDS_TOKEN_PATH;
+    if (options.endpoint !== undefined) {
+      const url = parseEndpoint(options.endpoint, "The endpoint option");
+      // A bare origin names the IMDS host; anything longer is the full token endpoint.
+      if (url.pathname === "/") url.pathname = IMDS_TOKEN_PATH;
+      return url;
+    }
+    const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
+    const url = parseEndpoint(host ?? IMDS_HOST, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
+    // The variable names a host, under which the token path always goes, as azure-identity does
+    // (host.strip("/") + "/metadata/identity/oauth2/token"); a value that already ends with it is kept.
+    const base = url.pathname.replace(/\/+$/, "");
+    if (!base.endsWith(IMDS_TOKEN_PATH)) url.pathname = `${base}${IMDS_TOKEN_PATH}`;
     return url;
   },
   request({ resource, identityParameter }) {

@@ -10,6 +10,8 @@
 //   (MANAGED_IDENTITY_AZURE_ARC_NETWORK_REQUEST_400_ERROR);
 // - AzureAD/microsoft-authentication-library-for-python, tests/test_mi.py (ArcTestCase).
 import { mkdir } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ArcCredential, AuthenticationError } from "../../src/index.js";
@@ -89,6 +91,31 @@ describe("Arc: the request and the file challenge (MSAL-Go TestAzureArc)", () =>
     }
     expect(agent.requests[0]!.headers["authorization"]).toBeUndefined();
     expect(agent.requests[1]!.headers["authorization"]).toBe(`Basic ${secret}`);
+  });
+
+  it("answers the challenge of an agent on the IPv6 loopback address, http://[::1]:port, which is this machine too (msal-node ManagedIdentityEndpointValidation.spec.ts 'IPv6 loopback', http://[::1]:40342/…)", async () => {
+    const key = await folders.write("v6.key", secret);
+    const seen: (string | undefined)[] = [];
+    const v6 = http.createServer((req, res) => {
+      seen.push(req.headers["authorization"]);
+      if (req.headers["authorization"] === undefined) {
+        res.writeHead(401, { "WWW-Authenticate": `Basic realm=${key}` });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(tokenAnswer("arc-over-ipv6").body));
+    });
+    await new Promise<void>((resolve) => v6.listen(0, "::1", resolve));
+    try {
+      const endpoint = `http://[::1]:${(v6.address() as AddressInfo).port}${TOKEN_PATH}`;
+      const token = await new ArcCredential({ endpoint, tokenFolder: folders.folder }).getToken(MANAGEMENT);
+      expect(token.token).toBe("arc-over-ipv6");
+      expect(seen).toEqual([undefined, `Basic ${secret}`]);
+    } finally {
+      v6.closeAllConnections();
+      await new Promise<void>((resolve) => v6.close(() => resolve()));
+    }
   });
 
   it("accepts a challenge file of exactly 4096 bytes (msal-python ArcTestCase, os.stat st_size=4096)", async () => {

@@ -88,6 +88,20 @@ describe("IMDS: the request", () => {
   });
 });
 
+describe("IMDS: AZURE_POD_IDENTITY_AUTHORITY_HOST (Python azure-identity test_imds_authority_override; its _get_request strips '/' and appends the token path)", () => {
+  it.each([
+    ["an origin", ""],
+    ["an origin with a trailing slash", "/"],
+    ["a host with a path prefix", "/pod-identity"],
+    ["a host with a path prefix and a trailing slash", "/pod-identity/"],
+  ])("puts /metadata/identity/oauth2/token under %s", async (_name, suffix) => {
+    const { requests, origin } = await imds(() => tokenAnswer());
+    vi.stubEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", `${origin}${suffix}`);
+    await new ImdsCredential().getToken("scope");
+    expect(requests[0]!.url.pathname).toBe(`${suffix.replace(/\/$/, "")}${TOKEN_PATH}`);
+  });
+});
+
 describe("IMDS: the client request id", () => {
   it("sends x-ms-client-request-id, a UUID, the same on every retry of one token request and new for the next (MSAL-Go TestIMDSAcquireTokenReturnsTokenSuccess; MSAL.NET ImdsFails404TwiceThenSucceeds200Async)", async () => {
     const { requests, origin } = await imds((request) =>
