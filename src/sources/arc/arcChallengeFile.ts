@@ -27,6 +27,14 @@ function refuse(file: string, why: string): AuthenticationError {
 }
 
 /**
+ * What to do when the challenge names a file outside the token folder, as an emulator (or an agent whose
+ * folder was moved) does: trust its folder explicitly. The folder is never taken from the server unasked.
+ */
+function trustFolderHint(file: string): string {
+  return `If the agent (or an emulator) on this machine writes its challenge files to '${path.dirname(file)}', trust that folder with ArcCredential's tokenFolder option (the command line's --token-folder); otherwise the endpoint is not the Azure Connected Machine agent`;
+}
+
+/**
  * Reads the secret of an Arc challenge, after checking that the file the server named is one the
  * agent wrote: inside `tokenFolder` once every symlink and `..` is resolved, named `*.key`, a
  * regular file of at most 4096 bytes. The checks that matter are made on the opened file itself,
@@ -54,7 +62,7 @@ export async function readArcChallengeFile(
     // Denied on the way to the folder is the same missing group membership as denied on the file.
     if (code === "EACCES" || code === "EPERM")
       throw refuse(realm, `${cannotOpen}: permission denied; ${arcPermissionHint(platform)}`);
-    throw refuse(realm, `${cannotOpen} (${code})`);
+    throw refuse(realm, `${cannotOpen} (${code})${code === "ENOENT" ? `. ${trustFolderHint(realm)}` : ""}`);
   }
   try {
     file = await fs.realpath(realm);
@@ -66,7 +74,7 @@ export async function readArcChallengeFile(
     throw refuse(realm, code === "ENOENT" ? "it does not exist" : `it cannot be resolved (${code})`);
   }
   if (path.dirname(file) !== folder) {
-    throw refuse(realm, `it is not inside the agent's token folder '${folder}'`);
+    throw refuse(realm, `it is not inside the agent's token folder '${folder}'. ${trustFolderHint(file)}`);
   }
   if (path.extname(file).toLowerCase() !== ".key") throw refuse(realm, "it links to a file that is not a .key file");
 
