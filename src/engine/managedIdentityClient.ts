@@ -32,6 +32,7 @@ export class ManagedIdentityClient<
   private readonly pipeline: Pipeline;
   private readonly httpClient: HttpClient;
   private readonly cache: TokenCache;
+  private readonly partitions = new Map<string, TokenCache>();
   private readonly endpointText: string;
 
   constructor(
@@ -75,19 +76,38 @@ export class ManagedIdentityClient<
       loggingOptions: options.loggingOptions,
     });
     this.httpClient = options.httpClient ?? createManagedIdentityHttpClient();
-    this.cache = new TokenCache(
+    this.cache = this.createCache();
+  }
+
+  private createCache(): TokenCache {
+    return new TokenCache(
       (resource, signal, getTokenOptions, revoked) => this.requestToken(resource, signal, getTokenOptions, revoked),
       (timeout) =>
         new AuthenticationError(
-          `${source.displayName}: no token from ${this.endpointText} within the caller's timeout of ${timeout} ms.`,
+          `${this.source.displayName}: no token from ${this.endpointText} within the caller's timeout of ${timeout} ms.`,
         ),
     );
+  }
+
+  /** The cache for a partition other than the default one (another tenant, CAE tokens), made on first use. */
+  private cacheFor(partition: string): TokenCache {
+    if (partition === "") return this.cache;
+    let cache = this.partitions.get(partition);
+    if (cache === undefined) {
+      cache = this.createCache();
+      this.partitions.set(partition, cache);
+    }
+    return cache;
   }
 
   /** See `TokenCredential.getToken`. */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
-      return this.cache.getToken(typeof scopes === "string" ? scopes : singleScope(scopes), options);
+      // Most sources keep one cache; workload identity keeps one per tenant and CAE opt-in (and may refuse a tenant).
+      const cache = this.source.cachePartition
+        ? this.cacheFor(this.source.cachePartition(this.options, this.env, options))
+        : this.cache;
+      return cache.getToken(typeof scopes === "string" ? scopes : singleScope(scopes), options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -112,8 +132,9 @@ export class ManagedIdentityClient<
       claims: options?.claims || undefined,
       enableCae: options?.enableCae === true,
       revokedToken: revoked?.token,
+      tenantId: options?.tenantId,
     });
-    const request = createTokenRequest(endpoint, description, signal, options?.tracingOptions);
+    const request = createTokenRequest(description.url ?? endpoint, description, signal, options?.tracingOptions);
     const requestTime = Date.now();
     let response;
     try {

@@ -1,3 +1,4 @@
+import type { GetTokenOptions } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
@@ -48,6 +49,8 @@ export interface SourceRequest {
   headers?: Record<string, string>;
   /** A form body (`application/x-www-form-urlencoded`). */
   form?: Record<string, string>;
+  /** The URL to send to instead of the credential's endpoint (workload identity's other tenant). */
+  url?: URL;
 }
 
 /**
@@ -71,6 +74,8 @@ export interface SourceRequestContext<
   enableCae?: boolean;
   /** With claims: the cached token the resource refused, for a source that takes a revocation hint. */
   revokedToken?: string;
+  /** `GetTokenOptions.tenantId`, for the one source that may take another tenant (workload identity). */
+  tenantId?: string;
 }
 
 /**
@@ -111,6 +116,11 @@ export interface ManagedIdentitySource<
   endpoint(options: TOptions, env: NodeJS.ProcessEnv): URL;
   /** The request for one token. */
   request(context: SourceRequestContext<TOptions>): SourceRequest | Promise<SourceRequest>;
+  /**
+   * Which cache a `getToken` uses, when not the one every call shares: tokens that must not be served for each
+   * other (another tenant, CAE tokens) go to separate caches. Throws to refuse the call before anything is sent.
+   */
+  cachePartition?(options: TOptions, env: NodeJS.ProcessEnv, getTokenOptions: GetTokenOptions | undefined): string;
   /** The source's own policies; called once per credential. */
   policies?(options: TOptions, env: NodeJS.ProcessEnv): SourcePolicies;
   /**

@@ -28,6 +28,12 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
   tokenFilePath?: string;
   /** The Microsoft Entra authority host. Default: `AZURE_AUTHORITY_HOST`, else `https://login.microsoftonline.com`. */
   authorityHost?: string;
+  /**
+   * Tenants other than the configured one that `getToken`'s `tenantId` may name (as Key Vault's and Storage's
+   * challenges do); `"*"` allows any. A `tenantId` not listed is refused with `CredentialUnavailableError` and
+   * nothing is sent, as `@azure/identity`'s credentials do. Default: none.
+   */
+  additionallyAllowedTenants?: string[];
 }
 
 function missing(what: string[]): CredentialUnavailableError {
@@ -54,6 +60,66 @@ function requireConfiguration(options: WorkloadIdentityCredentialOptions, env: N
     ]);
   }
   return { clientId, tenantId, tokenFilePath };
+}
+
+/** The same tenant: ids compared without regard to case (a GUID is one tenant in any case). */
+function sameTenant(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * The tenant a `getToken` goes to: the configured one, or the one it names when `additionallyAllowedTenants`
+ * allows it (`@azure/identity`'s processMultiTenantRequest rule, in util/processMultiTenantRequest.ts).
+ */
+function resolveTenant(
+  options: WorkloadIdentityCredentialOptions,
+  env: NodeJS.ProcessEnv,
+  requested: string | undefined,
+): string {
+  const { tenantId } = requireConfiguration(options, env);
+  if (requested === undefined || requested === "" || sameTenant(requested, tenantId)) return tenantId;
+  const allowed = options.additionallyAllowedTenants ?? [];
+  if (!allowed.includes("*") && !allowed.some((tenant) => sameTenant(tenant, requested))) {
+    throw new CredentialUnavailableError(
+      `Workload identity: the identity is configured for tenant ${tenantId}, and getToken asked for tenant ${requested}, which additionallyAllowedTenants does not list. Add it (or "*" for any tenant) to the credential's additionallyAllowedTenants option to allow it. Nothing was sent.`,
+    );
+  }
+  if (!TENANT.test(requested)) throw new TypeError(`The tenant id is not a tenant id or domain: '${requested}'.`);
+  return requested;
+}
+
+/**
+ * The `claims` form field: the caller's claims as given, and with `enableCae` the client capability cp1 merged
+ * in as MSAL does (msal-common RequestParameterBuilder.addClaims / buildMergedClaims: `access_token.xms_cc =
+ * {"values":["cp1"]}`, the rest of the claims kept). MSAL's default `id_token` claims are not added: this grant
+ * returns no id token. `undefined` when there is nothing to send.
+ * @internal
+ */
+export function claimsField(claims: string | undefined, enableCae: boolean): string | undefined {
+  if (!enableCae) return claims;
+  let parsed: unknown = {};
+  if (claims !== undefined) {
+    try {
+      parsed = JSON.parse(claims);
+    } catch {
+      throw new TypeError(
+        "The claims are not JSON, so the CAE capability cannot be merged into them. Nothing was sent.",
+      );
+    }
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+      throw new TypeError(
+        "The claims are not a JSON object, so the CAE capability cannot be merged into them. Nothing was sent.",
+      );
+    }
+  }
+  const object = parsed as Record<string, unknown>;
+  const accessToken = object["access_token"];
+  const merged =
+    typeof accessToken === "object" && accessToken !== null && !Array.isArray(accessToken)
+      ? { ...(accessToken as Record<string, unknown>) }
+      : {};
+  merged["xms_cc"] = { values: ["cp1"] };
+  return JSON.stringify({ ...object, access_token: merged });
 }
 
 /**
@@ -92,19 +158,33 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
     authority.pathname = `${authority.pathname.replace(/\/+$/, "")}/${tenantId}/oauth2/v2.0/token`;
     return authority;
   },
-  async request({ resource, identityParameter, env, options }) {
-    const { clientId, tokenFilePath } = requireConfiguration(options, env);
+  // One cache per tenant, and CAE tokens apart (msal keeps a CAE application apart too): never serve one for the other.
+  cachePartition(options, env, getTokenOptions) {
+    const tenant = resolveTenant(options, env, getTokenOptions?.tenantId);
+    const configured = requireConfiguration(options, env).tenantId;
+    const cae = getTokenOptions?.enableCae ? "cae" : "";
+    return sameTenant(tenant, configured) ? cae : `${tenant.toLowerCase()} ${cae}`;
+  },
+  async request({ endpoint, resource, identityParameter, env, options, claims, enableCae, tenantId }) {
+    const { clientId, tokenFilePath, tenantId: configured } = requireConfiguration(options, env);
+    const tenant = resolveTenant(options, env, tenantId);
+    const field = claimsField(claims, enableCae === true);
     const assertion = await readFederatedToken(tokenFilePath);
-    return {
-      method: "POST",
-      form: {
-        grant_type: "client_credentials",
-        client_id: identityParameter?.[1] ?? clientId,
-        scope: `${resource}/.default`,
-        client_assertion: assertion,
-        client_assertion_type: CLIENT_ASSERTION_TYPE,
-      },
+    const form: Record<string, string> = {
+      grant_type: "client_credentials",
+      client_id: identityParameter?.[1] ?? clientId,
+      scope: `${resource}/.default`,
+      client_assertion: assertion,
+      client_assertion_type: CLIENT_ASSERTION_TYPE,
     };
+    if (field !== undefined) form["claims"] = field;
+    // Another tenant: the same authority, its path's tenant segment replaced.
+    let url: URL | undefined;
+    if (!sameTenant(tenant, configured)) {
+      url = new URL(endpoint.href);
+      url.pathname = url.pathname.replace(`/${configured}/`, `/${tenant}/`);
+    }
+    return { method: "POST", form, url };
   },
   // Microsoft Entra is on the internet: a cluster's egress proxy applies, NO_PROXY included.
   policies: () => ({ transport: proxyPolicy() }),

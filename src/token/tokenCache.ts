@@ -122,9 +122,11 @@ export class TokenCache {
     // Only the starting caller's tracing, claims and CAE opt-in go along: its signal and timeout must not end a
     // shared request.
     let fetchOptions: GetTokenOptions | undefined;
-    if (options?.tracingOptions || claims !== undefined || options?.enableCae) {
+    if (options?.tracingOptions || claims !== undefined || options?.enableCae || options?.tenantId) {
       fetchOptions = {};
       if (options?.tracingOptions) fetchOptions.tracingOptions = options.tracingOptions;
+      // The same for every caller of this cache: the credential keeps one cache per tenant where it matters.
+      if (options?.tenantId) fetchOptions.tenantId = options.tenantId;
       if (claims !== undefined) fetchOptions.claims = claims;
       if (options?.enableCae) fetchOptions.enableCae = true;
     }
