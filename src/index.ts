@@ -22,7 +22,13 @@ export {
   thumbprintPinningPolicyName,
   type ThumbprintPinningPolicyOptions,
 } from "./pipeline/thumbprintPinningPolicy.js";
-export { AuthenticationError, CredentialUnavailableError, type ErrorResponse } from "./errors.js";
+export {
+  AuthenticationError,
+  type AuthenticationErrorCode,
+  CredentialUnavailableError,
+  type CredentialUnavailableErrorCode,
+  type ErrorResponse,
+} from "./errors.js";
 export type {
   AdditionalPolicyConfig,
   ManagedIdentityCredentialOptions,

@@ -151,6 +151,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       this.#retryAt = Date.now() + backoff;
       this.#unavailable = new CredentialUnavailableError(
         `ManagedIdentityChainCredential: ${detection.reason} Not probed again for ${backoff / 1000} s.`,
+        "not-found",
       );
       logger.info(this.#unavailable.message);
       throw this.#unavailable;
@@ -166,6 +167,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     if (identity !== undefined && source.identityParameters[identity.kind] === undefined) {
       const error = new CredentialUnavailableError(
         `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), which cannot use ${describeIdentity(identity)}: ${source.identityRestriction ?? "it takes no user-assigned identity"}. Nothing was sent.`,
+        "identity-not-supported",
       );
       logger.warning(error.message);
       return { error };
@@ -178,6 +180,9 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       // The environment names the source but its configuration is malformed: that is a failure, not an absence.
       const failure = new AuthenticationError(
         `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), but it is misconfigured: ${(error as Error).message}`,
+        undefined,
+        undefined,
+        "misconfigured",
       );
       logger.warning(failure.message);
       return { error: failure };

@@ -24,6 +24,9 @@ export function createTokenRequest(
     if (CONTROL.test(value)) {
       throw new AuthenticationError(
         `The ${name} header of the token request holds a line break or another control character; check the environment variable it comes from. Nothing was sent.`,
+        undefined,
+        undefined,
+        "misconfigured",
       );
     }
   }

@@ -1,6 +1,7 @@
 import type { PipelineResponse } from "@azure/core-rest-pipeline";
 import { AuthenticationError, CredentialUnavailableError, type ErrorResponse } from "../errors.js";
 import { isUnreachableError, networkErrorCode, TRY_TIMEOUT_CODE } from "../pipeline/networkErrors.js";
+import { isDockerDesktopUnreachable } from "../sources/imds.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
 
 /** What a failure message names: which source, at which endpoint. */
@@ -149,6 +150,7 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
         `${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here.`,
         source.troubleshooting,
       ),
+      isDockerDesktopUnreachable(response.status, response.bodyAsText ?? undefined) ? "docker-desktop" : "no-identity",
     );
   }
   return new AuthenticationError(
@@ -159,6 +161,7 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
     ),
     response.status,
     errorResponse,
+    "http-status",
   );
 }
 
@@ -181,6 +184,7 @@ export function failureFromError(context: FailureContext, error: unknown): Error
         `${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`,
         source.troubleshooting,
       ),
+      "unreachable",
     );
   }
   if (code === TRY_TIMEOUT_CODE) {
@@ -189,6 +193,9 @@ export function failureFromError(context: FailureContext, error: unknown): Error
         `${source.displayName}: ${endpoint} gave no complete answer in time, on any try (${message}): it is slow, hung, or (off Azure) silently dropping the connection.`,
         source.troubleshooting,
       ),
+      undefined,
+      undefined,
+      "timeout",
     );
   }
   return new AuthenticationError(
@@ -197,5 +204,7 @@ export function failureFromError(context: FailureContext, error: unknown): Error
       source.troubleshooting,
     ),
     (error as { statusCode?: number }).statusCode,
+    undefined,
+    "network",
   );
 }

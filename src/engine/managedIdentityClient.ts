@@ -85,6 +85,9 @@ export class ManagedIdentityClient<
       (timeout) =>
         new AuthenticationError(
           `${this.source.displayName}: no token from ${this.endpointText} within the caller's timeout of ${timeout} ms.`,
+          undefined,
+          undefined,
+          "timeout",
         ),
     );
   }
@@ -152,6 +155,8 @@ export class ManagedIdentityClient<
       throw new AuthenticationError(
         `${source.displayName}: ${this.endpointText} answered ${response.status} with something that is not a token: ${error.message}.`,
         response.status,
+        undefined,
+        "bad-response",
       );
     }
     if (source.verifiesIdentityClaims && this.identity !== undefined) {
@@ -160,6 +165,8 @@ export class ManagedIdentityClient<
         throw new AuthenticationError(
           `${source.displayName}: asked for ${describeIdentity(this.identity)} but the token's ${check.claim} claim is ${check.found ?? "missing"}; the agent may be too old to take a user-assigned identity. The token was discarded.`,
           response.status,
+          undefined,
+          "identity-mismatch",
         );
       }
     }

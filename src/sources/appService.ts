@@ -24,16 +24,16 @@ export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOp
   retry: "standard",
   detectedBy: ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"],
   endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (readEnv("IDENTITY_HEADER", env) === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (readEnv("IDENTITY_HEADER", env) === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
     const endpoint = readEnv("IDENTITY_ENDPOINT", env);
-    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     return parseEndpoint(endpoint, "IDENTITY_ENDPOINT");
   },
   request({ resource, identityParameter, env }) {
     // Read per request: the platform may rotate the header value.
     const secret = readEnv("IDENTITY_HEADER", env);
-    if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     const query: Record<string, string> = { "api-version": "2019-08-01", resource };
     if (identityParameter) query[identityParameter[0]] = identityParameter[1];
     return { method: "GET", query, headers: { "X-IDENTITY-HEADER": secret } };

@@ -26,15 +26,15 @@ export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptio
   retry: "standard",
   detectedBy: ["MSI_ENDPOINT", "MSI_SECRET"],
   endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (readEnv("MSI_SECRET", env) === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (readEnv("MSI_SECRET", env) === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
     const endpoint = readEnv("MSI_ENDPOINT", env);
-    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     return parseEndpoint(endpoint, "MSI_ENDPOINT");
   },
   request({ resource, identityParameter, env }) {
     const secret = readEnv("MSI_SECRET", env);
-    if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE);
+    if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     const query: Record<string, string> = { "api-version": "2017-09-01", resource };
     // The compute names its own identity; an explicit clientId overrides it.
     const clientId = identityParameter?.[1] ?? readEnv("DEFAULT_IDENTITY_CLIENT_ID", env);

@@ -25,6 +25,9 @@ const cache = new Map<string, CachedToken>();
 function unreadable(path: string, why: string): AuthenticationError {
   return new AuthenticationError(
     `Workload identity: cannot use the federated token file '${path}': ${why}. Check the pod's service account token projection (the azure.workload.identity/use label and the webhook).`,
+    undefined,
+    undefined,
+    "federated-token-file",
   );
 }
 

@@ -15,6 +15,7 @@ function notHere(env: NodeJS.ProcessEnv): CredentialUnavailableError {
   const missing = VARIABLES.filter((name) => readEnv(name, env) === undefined);
   return new CredentialUnavailableError(
     `Service Fabric: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set, so this is not a Service Fabric application with a managed identity.`,
+    "no-endpoint",
   );
 }
 

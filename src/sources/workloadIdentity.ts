@@ -39,6 +39,7 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
 function missing(what: string[]): CredentialUnavailableError {
   return new CredentialUnavailableError(
     `Workload identity: ${what.join(", ")} ${what.length === 1 ? "is" : "are"} not set, so this pod is not set up for workload identity (label it azure.workload.identity/use: "true" and give its service account the azure.workload.identity/client-id annotation).`,
+    "no-endpoint",
   );
 }
 

@@ -76,6 +76,7 @@ describe("ArcCredential checks that a user-assigned token names the identity ask
       const error = await arc.getToken(SCOPE).catch((e: unknown) => e);
 
       expect(error).toBeInstanceOf(AuthenticationError);
+      expect((error as AuthenticationError).code).toBe("identity-mismatch");
       const message = (error as Error).message;
       expect(message).toContain(`token's ${claim} claim is ${SYSTEM_ASSIGNED[claim]}`);
       expect(message).toContain(value);

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArcCredential, AuthenticationError } from "../../src/index.js";
+import { ArcCredential, AuthenticationError, type AuthenticationErrorCode } from "../../src/index.js";
 import {
   expectSecretNeverSent,
   type HimdsAgent,
@@ -37,14 +37,23 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
     await tokens.remove();
   });
 
-  /** Challenges with `realm`, expects a refusal whose message matches `why`, and checks the secret never left. */
-  async function expectRefused(realm: string, secret: string, why: RegExp): Promise<AuthenticationError> {
+  /**
+   * Challenges with `realm`, expects a refusal with `code` whose message matches `why`, and checks the
+   * secret never left.
+   */
+  async function expectRefused(
+    realm: string,
+    secret: string,
+    why: RegExp,
+    code: AuthenticationErrorCode = "arc-file-invalid",
+  ): Promise<AuthenticationError> {
     agent = await startHimdsAgent({ challenge: `Basic realm="${realm}"`, secret });
     const credential = new ArcCredential({ endpoint: agent.endpoint, tokenFolder: tokens.folder });
     const error = await within(credential.getToken(SCOPE), 5_000, "getToken").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/^Azure Arc: refused to read the challenge file/);
     expect((error as Error).message).toMatch(why);
+    expect((error as AuthenticationError).code).toBe(code);
     expect((error as Error).message).not.toContain(secret);
     expect(agent.requests).toHaveLength(1);
     expectSecretNeverSent(agent, secret);
@@ -54,14 +63,14 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
   it("a file outside the token folder", async () => {
     const secret = newSecret();
     const file = await writeKey(path.join(tokens.outside, "x.key"), secret);
-    await expectRefused(file, secret, /not inside the agent's token folder/);
+    await expectRefused(file, secret, /not inside the agent's token folder/, "arc-file-outside-folder");
   });
 
   it("a file in a folder inside the token folder (only the folder itself is trusted)", async () => {
     const secret = newSecret();
     await fs.mkdir(path.join(tokens.folder, "sub"));
     const file = await writeKey(path.join(tokens.folder, "sub", "x.key"), secret);
-    await expectRefused(file, secret, /not inside the agent's token folder/);
+    await expectRefused(file, secret, /not inside the agent's token folder/, "arc-file-outside-folder");
   });
 
   it("a path whose '..' escapes the token folder", async () => {
@@ -70,7 +79,7 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
     // Spelled by hand: path.join would resolve the '..' before the credential sees it.
     const realm = `${tokens.folder}${path.sep}..${path.sep}outside${path.sep}x.key`;
     expect(realm.startsWith(tokens.folder)).toBe(true);
-    await expectRefused(realm, secret, /not inside the agent's token folder/);
+    await expectRefused(realm, secret, /not inside the agent's token folder/, "arc-file-outside-folder");
   });
 
   it("a relative path", async () => {
@@ -84,7 +93,7 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
     const target = await writeKey(path.join(tokens.outside, "target.key"), secret);
     const link = path.join(tokens.folder, "link.key");
     await fs.symlink(target, link);
-    await expectRefused(link, secret, /not inside the agent's token folder/);
+    await expectRefused(link, secret, /not inside the agent's token folder/, "arc-file-outside-folder");
   });
 
   it("a .key symlink inside the token folder that points to a file of another kind beside it", async () => {
@@ -109,7 +118,7 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
 
   it("a missing file", async () => {
     const secret = newSecret();
-    await expectRefused(path.join(tokens.folder, "missing.key"), secret, /does not exist/);
+    await expectRefused(path.join(tokens.folder, "missing.key"), secret, /does not exist/, "arc-file-missing");
   });
 
   it("an empty file", async () => {
@@ -145,6 +154,7 @@ describe("ArcCredential refuses every challenge file the agent did not write, an
     const error = await credential.getToken(SCOPE).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/token folder .* cannot be opened/);
+    expect((error as AuthenticationError).code).toBe("arc-folder-missing");
     expectSecretNeverSent(agent, secret);
   });
 
@@ -193,6 +203,7 @@ describe("ArcCredential sends the secret only to a loopback endpoint", () => {
 
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as Error).message).toMatch(/came from http:\/\/192\.0\.2\.1:40342, which is not this machine/);
+    expect((error as AuthenticationError).code).toBe("arc-challenge-not-loopback");
     expect(seen).toHaveLength(1);
     expect(seen[0]!["authorization"]).toBeUndefined();
     expect(JSON.stringify(seen)).not.toContain(secret);

@@ -26,6 +26,7 @@ interface Outcome {
   ok: boolean;
   name?: string;
   message?: string;
+  code?: string;
 }
 
 /** Whether mode bits deny this process a read; they do not for root (CAP_DAC_OVERRIDE). */
@@ -64,7 +65,8 @@ async function getTokenUnprivileged(tokens: TokenFolder, endpoint: string): Prom
       await new ArcCredential({ endpoint, tokenFolder: tokens.folder }).getToken(SCOPE);
       return { ok: true };
     } catch (error) {
-      return { ok: false, name: (error as Error).name, message: (error as Error).message };
+      const { name, message, code } = error as Error & { code?: string };
+      return { ok: false, name, message, code };
     }
   }
   // The child loads its code as root (the clone may sit in a folder only root can enter), then drops to
@@ -106,6 +108,7 @@ describe("ArcCredential on a challenge file it may not read", () => {
 
     expect(outcome.ok).toBe(false);
     expect(outcome.name).toBe("AuthenticationError");
+    expect(outcome.code).toBe("arc-file-permission");
     expect(outcome.message).toMatch(/refused to read the challenge file .*x\.key.*: permission denied/);
     expect(outcome.message).toMatch(/'himds' group/);
     expect(outcome.message).toMatch(/usermod -a -G himds/);
@@ -125,6 +128,7 @@ describe("ArcCredential on a challenge file it may not read", () => {
 
     expect(outcome.ok).toBe(false);
     expect(outcome.name).toBe("AuthenticationError");
+    expect(outcome.code).toBe("arc-file-permission");
     expect(outcome.message).toMatch(/permission denied/);
     expect(outcome.message).toMatch(/'himds' group/);
     expect(outcome.message).not.toContain(secret);
@@ -141,6 +145,7 @@ describe("ArcCredential on a challenge file it may not read", () => {
 
     expect(outcome.ok).toBe(false);
     expect(outcome.name).toBe("AuthenticationError");
+    expect(outcome.code).toBe("arc-file-permission");
     expect(outcome.message).toMatch(/token folder .* cannot be opened: permission denied/);
     expect(outcome.message).toMatch(/'himds' group/);
     expectSecretNeverSent(agent, secret);

@@ -25,13 +25,14 @@ function failedToken(
   name: string,
   message: string,
   statusCode?: number,
+  code?: string,
 ): TokenAttemptReport {
   return {
     source,
     scope: "https://management.azure.com/.default",
     ok: false,
     ms: 5,
-    error: { name, message, statusCode },
+    error: { name, message, statusCode, code },
   };
 }
 
@@ -45,6 +46,8 @@ describe("diagnose: a failed token", () => {
         "arc",
         "AuthenticationError",
         "Azure Arc: refused to read the challenge file 'x.key': permission denied; add the user…",
+        undefined,
+        "arc-file-permission",
       ),
       "arc-permission",
     ],
@@ -53,6 +56,8 @@ describe("diagnose: a failed token", () => {
         "arc",
         "AuthenticationError",
         "Azure Arc: refused to read the challenge file '/a/x.key': it is not inside the agent's token folder '/b'.",
+        undefined,
+        "arc-file-outside-folder",
       ),
       "arc-file-outside-folder",
     ],
@@ -61,8 +66,21 @@ describe("diagnose: a failed token", () => {
         "arc",
         "AuthenticationError",
         "Azure Arc: refused to read the challenge file 'x.key': the agent's token folder '/v' cannot be opened (ENOENT).",
+        undefined,
+        "arc-folder-missing",
       ),
       "arc-folder-missing",
+    ],
+    [
+      // Was reported as "the token folder cannot be opened" when the doctor read the message's words.
+      failedToken(
+        "arc",
+        "AuthenticationError",
+        "Azure Arc: refused to read the challenge file '/var/opt/azcmagent/tokens/x.key': it does not exist.",
+        undefined,
+        "arc-file-missing",
+      ),
+      "arc-file-missing",
     ],
     [
       failedToken(
@@ -70,6 +88,7 @@ describe("diagnose: a failed token", () => {
         "AuthenticationError",
         "Azure Arc: asked for clientId c but the token's appid claim is d; the agent may be too old…",
         200,
+        "identity-mismatch",
       ),
       "arc-identity-mismatch",
     ],
@@ -78,6 +97,8 @@ describe("diagnose: a failed token", () => {
         "arc",
         "CredentialUnavailableError",
         "Azure Arc: nothing answers at http://127.0.0.1:40342/… (ECONNREFUSED), so…",
+        undefined,
+        "unreachable",
       ),
       "endpoint-not-listening",
     ],
@@ -86,6 +107,8 @@ describe("diagnose: a failed token", () => {
         "imds",
         "CredentialUnavailableError",
         `IMDS: ${IMDS_URL} answered 400: invalid_request: Identity not found. No usable managed identity here.`,
+        undefined,
+        "no-identity",
       ),
       "imds-identity-not-assigned",
     ],
@@ -94,11 +117,19 @@ describe("diagnose: a failed token", () => {
         "imds",
         "CredentialUnavailableError",
         `IMDS: ${IMDS_URL} answered 403: 'A socket operation was attempted to an unreachable network'.`,
+        undefined,
+        "docker-desktop",
       ),
       "docker-desktop",
     ],
     [
-      failedToken("imds", "AuthenticationError", "IMDS: no token from … within the caller's timeout of 10000 ms."),
+      failedToken(
+        "imds",
+        "AuthenticationError",
+        "IMDS: no token from … within the caller's timeout of 10000 ms.",
+        undefined,
+        "timeout",
+      ),
       "endpoint-slow",
     ],
     [
@@ -131,6 +162,22 @@ describe("diagnose: a failed token", () => {
     expect(idsFor(token)[0]).toBe(id);
   });
 
+  it("decides by the error's code, never by its words: the same message under another code is another finding", () => {
+    const words =
+      "Azure Arc: refused to read the challenge file 'x.key': permission denied; it does not exist; nothing answers at…";
+    expect(idsFor(failedToken("arc", "AuthenticationError", words, undefined, "arc-file-missing"))[0]).toBe(
+      "arc-file-missing",
+    );
+    expect(idsFor(failedToken("arc", "AuthenticationError", words, undefined, "arc-file-permission"))[0]).toBe(
+      "arc-permission",
+    );
+    expect(idsFor(failedToken("arc", "CredentialUnavailableError", words, undefined, "unreachable"))[0]).toBe(
+      "endpoint-not-listening",
+    );
+    // Without a code (an error from elsewhere), no wording is taken for a cause.
+    expect(idsFor(failedToken("arc", "Error", words))[0]).toBe("token-failed");
+  });
+
   it("App Service's 401 is a stale IDENTITY_HEADER; the fix is a restart", () => {
     const [finding] = diagnose(
       input({
@@ -143,7 +190,13 @@ describe("diagnose: a failed token", () => {
   });
 
   it("the himds fix names the Windows group on Windows", () => {
-    const token = failedToken("arc", "AuthenticationError", "…: permission denied; …");
+    const token = failedToken(
+      "arc",
+      "AuthenticationError",
+      "…: permission denied; …",
+      undefined,
+      "arc-file-permission",
+    );
     const [finding] = diagnose({
       ...input({ detection: { source: "arc", reason: "", ms: 1 }, token }),
       platform: "win32",
@@ -166,7 +219,13 @@ describe("diagnose: the machine", () => {
       input({
         detection: { source: "arc", reason: "", ms: 1 },
         arcTokenFolder: { path: "/var/opt/azcmagent/tokens", ok: false, detail: "EACCES: permission denied" },
-        token: failedToken("arc", "AuthenticationError", "…: permission denied; add the user…"),
+        token: failedToken(
+          "arc",
+          "AuthenticationError",
+          "…: permission denied; add the user…",
+          undefined,
+          "arc-file-permission",
+        ),
       }),
     );
     expect(findings.map((f) => f.id)).toEqual(["arc-permission"]);

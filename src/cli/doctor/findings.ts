@@ -65,58 +65,63 @@ function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding
       "Drop the identity option, or use a source that takes it.",
     );
   }
-  if (source === "arc") {
-    if (/permission denied/i.test(message)) return arcPermission(input.arcTokenFolder, input.platform);
-    if (/not inside the agent's token folder/.test(message)) {
+  switch (error.code) {
+    case "arc-file-permission":
+      return arcPermission(input.arcTokenFolder, input.platform);
+    case "arc-folder-missing":
+      return arcFolderMissing(input.arcTokenFolder);
+    case "arc-file-outside-folder":
       return failed(
         "arc-file-outside-folder",
         "The Azure Arc endpoint named a challenge file outside the agent's token folder, so it was not read.",
         `Either IDENTITY_ENDPOINT points at something that is not the Azure Connected Machine agent (another service, or an emulator), or the agent's token folder is not ${input.arcTokenFolder} (a container that mounts it elsewhere). Reading files wherever an endpoint says would hand any file's content to it.`,
         "Check IDENTITY_ENDPOINT (azcmagent show lists the agent's settings). If the folder really is elsewhere, give it with --token-folder (ArcCredential's tokenFolder option), and never a folder other users can write to.",
       );
-    }
-    if (/cannot be opened|does not exist/.test(message)) return arcFolderMissing(input.arcTokenFolder);
-    if (/claim is/.test(message)) {
+    case "arc-file-missing":
+      return failed(
+        "arc-file-missing",
+        "The Azure Arc endpoint named a challenge file that does not exist here.",
+        `The agent writes the file into its token folder just before it answers, so this process sees another file system than the agent: a container where ${input.arcTokenFolder} is not the agent's folder (not mounted, or mounted elsewhere), or an IDENTITY_ENDPOINT that is not this machine's agent.`,
+        "In a container, mount the agent's /var/opt/azcmagent/tokens read-only at the same path (or give the folder with --token-folder, ArcCredential's tokenFolder option); otherwise check IDENTITY_ENDPOINT (azcmagent show).",
+      );
+    case "identity-mismatch":
       return failed(
         "arc-identity-mismatch",
         "The Azure Arc agent gave a token for another identity than the one asked for.",
         "Agents older than the support for user-assigned identities ignore client_id/object_id/msi_res_id and answer with the machine's system-assigned identity; the token was discarded.",
         "Update the Connected Machine agent, or ask for the system-assigned identity (no --client-id/--object-id/--resource-id).",
       );
+    case "no-identity":
+      if (source !== "imds") break;
+      return failed(
+        "imds-identity-not-assigned",
+        "IMDS answered 400: no managed identity, or not the one asked for, is assigned to this VM.",
+        "IMDS is there, but the VM (or scale set) has no system-assigned identity while none was named, or the user-assigned identity named is not assigned to it.",
+        "Assign one: az vm identity assign -g <group> -n <vm> (system-assigned), or add --identities <identity resource id>; for a scale set, az vmss identity assign. Check the ids with az identity show. It takes effect within a minute or two.",
+      );
+    case "docker-desktop":
+      return failed(
+        "docker-desktop",
+        "Docker Desktop answered for IMDS.",
+        "This runs in a container under Docker Desktop, which answers 169.254.169.254 with 403 'unreachable': there is no Azure VM behind it.",
+        `Run on an Azure VM, or develop against the emulator: ${PROGRAM} emulate.`,
+      );
+    case "unreachable": {
+      const fix =
+        source === "arc"
+          ? "Check the agent: azcmagent show, and systemctl status himdsd (Linux) or Get-Service himds (Windows)."
+          : source === "imds"
+            ? "Check that this runs on an Azure VM and that nothing (a firewall, a container network without host networking, a network policy) blocks 169.254.169.254."
+            : "The variables that name the endpoint may be stale (copied from another process or machine): check them, or restart the app so the platform sets them again.";
+      return failed("endpoint-not-listening", `Nothing listens at the ${title} endpoint.`, message, fix);
     }
-  }
-  if (source === "imds" && status === undefined && /answered 400/.test(message)) {
-    return failed(
-      "imds-identity-not-assigned",
-      "IMDS answered 400: no managed identity, or not the one asked for, is assigned to this VM.",
-      "IMDS is there, but the VM (or scale set) has no system-assigned identity while none was named, or the user-assigned identity named is not assigned to it.",
-      "Assign one: az vm identity assign -g <group> -n <vm> (system-assigned), or add --identities <identity resource id>; for a scale set, az vmss identity assign. Check the ids with az identity show. It takes effect within a minute or two.",
-    );
-  }
-  if (source === "imds" && /unreachable/i.test(message) && /403/.test(message)) {
-    return failed(
-      "docker-desktop",
-      "Docker Desktop answered for IMDS.",
-      "This runs in a container under Docker Desktop, which answers 169.254.169.254 with 403 'unreachable': there is no Azure VM behind it.",
-      `Run on an Azure VM, or develop against the emulator: ${PROGRAM} emulate.`,
-    );
-  }
-  if (/nothing answers at/.test(message)) {
-    const fix =
-      source === "arc"
-        ? "Check the agent: azcmagent show, and systemctl status himdsd (Linux) or Get-Service himds (Windows)."
-        : source === "imds"
-          ? "Check that this runs on an Azure VM and that nothing (a firewall, a container network without host networking, a network policy) blocks 169.254.169.254."
-          : "The variables that name the endpoint may be stale (copied from another process or machine): check them, or restart the app so the platform sets them again.";
-    return failed("endpoint-not-listening", `Nothing listens at the ${title} endpoint.`, message, fix);
-  }
-  if (/within the caller's timeout|no complete answer in time/.test(message)) {
-    return failed(
-      "endpoint-slow",
-      `The ${title} endpoint accepted the connection but gave no token in time.`,
-      "The endpoint is overloaded or hung, or something between (a proxy, a firewall) holds the connection open.",
-      "Try again with a longer --timeout; if it persists, restart the agent or service that serves the endpoint.",
-    );
+    case "timeout":
+      return failed(
+        "endpoint-slow",
+        `The ${title} endpoint accepted the connection but gave no token in time.`,
+        "The endpoint is overloaded or hung, or something between (a proxy, a firewall) holds the connection open.",
+        "Try again with a longer --timeout; if it persists, restart the agent or service that serves the endpoint.",
+      );
   }
   if (status === 401 || status === 403) {
     return failed(

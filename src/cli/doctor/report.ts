@@ -59,7 +59,8 @@ export interface TokenAttemptReport {
   claims?: TokenClaims;
   /** The token is not a JWT, so there are no claims to show. */
   opaque?: boolean;
-  error?: { name: string; message: string; statusCode?: number };
+  /** What the credential threw: `code` is the error's stable code (`CredentialUnavailableError`, `AuthenticationError`). */
+  error?: { name: string; message: string; statusCode?: number; code?: string };
 }
 
 /** A problem found, with its likely cause and the fix. @internal */

@@ -54,13 +54,18 @@ export async function attemptToken(
       ...(claims ? { claims } : { opaque: true }),
     };
   } catch (error) {
-    const { name, message, statusCode } = error as Error & { statusCode?: number };
+    const { name, message, statusCode, code } = error as Error & { statusCode?: number; code?: unknown };
     return {
       source,
       scope,
       ok: false,
       ms: ms(),
-      error: { name, message, ...(typeof statusCode === "number" ? { statusCode } : {}) },
+      error: {
+        name,
+        message,
+        ...(typeof statusCode === "number" ? { statusCode } : {}),
+        ...(typeof code === "string" ? { code } : {}),
+      },
     };
   }
 }

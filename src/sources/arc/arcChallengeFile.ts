@@ -1,6 +1,6 @@
 import { constants, promises as fs } from "node:fs";
 import path from "node:path";
-import { AuthenticationError } from "../../errors.js";
+import { AuthenticationError, type AuthenticationErrorCode } from "../../errors.js";
 import { arcPermissionHint } from "./permissionHint.js";
 
 /** The agent writes a key of a few dozen bytes; a larger file is not a challenge. */
@@ -22,8 +22,13 @@ export function defaultArcTokenFolder(platform: NodeJS.Platform = process.platfo
 // O_NOFOLLOW: a path swapped for a symlink after the checks is refused by the open itself.
 const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
-function refuse(file: string, why: string): AuthenticationError {
-  return new AuthenticationError(`Azure Arc: refused to read the challenge file '${file}': ${why}.`);
+function refuse(file: string, why: string, code: AuthenticationErrorCode = "arc-file-invalid"): AuthenticationError {
+  return new AuthenticationError(
+    `Azure Arc: refused to read the challenge file '${file}': ${why}.`,
+    undefined,
+    undefined,
+    code,
+  );
 }
 
 /**
@@ -61,20 +66,29 @@ export async function readArcChallengeFile(
     const cannotOpen = `the agent's token folder '${tokenFolder}' cannot be opened`;
     // Denied on the way to the folder is the same missing group membership as denied on the file.
     if (code === "EACCES" || code === "EPERM")
-      throw refuse(realm, `${cannotOpen}: permission denied; ${arcPermissionHint(platform)}`);
-    throw refuse(realm, `${cannotOpen} (${code})${code === "ENOENT" ? `. ${trustFolderHint(realm)}` : ""}`);
+      throw refuse(realm, `${cannotOpen}: permission denied; ${arcPermissionHint(platform)}`, "arc-file-permission");
+    throw refuse(
+      realm,
+      `${cannotOpen} (${code})${code === "ENOENT" ? `. ${trustFolderHint(realm)}` : ""}`,
+      "arc-folder-missing",
+    );
   }
   try {
     file = await fs.realpath(realm);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EACCES" || code === "EPERM") {
-      throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`);
+      throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`, "arc-file-permission");
     }
-    throw refuse(realm, code === "ENOENT" ? "it does not exist" : `it cannot be resolved (${code})`);
+    if (code === "ENOENT") throw refuse(realm, "it does not exist", "arc-file-missing");
+    throw refuse(realm, `it cannot be resolved (${code})`);
   }
   if (path.dirname(file) !== folder) {
-    throw refuse(realm, `it is not inside the agent's token folder '${folder}'. ${trustFolderHint(file)}`);
+    throw refuse(
+      realm,
+      `it is not inside the agent's token folder '${folder}'. ${trustFolderHint(file)}`,
+      "arc-file-outside-folder",
+    );
   }
   if (path.extname(file).toLowerCase() !== ".key") throw refuse(realm, "it links to a file that is not a .key file");
 
@@ -83,7 +97,8 @@ export async function readArcChallengeFile(
     handle = await fs.open(file, OPEN_FLAGS);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM") throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`);
+    if (code === "EACCES" || code === "EPERM")
+      throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`, "arc-file-permission");
     if (code === "ELOOP") throw refuse(realm, "it was replaced by a symbolic link");
     throw refuse(realm, `it cannot be opened (${code})`);
   }

@@ -45,6 +45,8 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
         throw new AuthenticationError(
           "Azure Arc: the agent answered 401 without a 'WWW-Authenticate: Basic realm=<file>' challenge; is this an Azure Arc agent?",
           401,
+          undefined,
+          "arc-challenge-invalid",
         );
       }
       const origin = new URL(request.url);
@@ -52,6 +54,8 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
         throw new AuthenticationError(
           `Azure Arc: the challenge came from ${origin.origin}, which is not this machine; the secret is only ever sent to a loopback endpoint.`,
           401,
+          undefined,
+          "arc-challenge-not-loopback",
         );
       }
       logger.verbose(`${arcChallengePolicyName}: challenged with the file ${realm}`);
