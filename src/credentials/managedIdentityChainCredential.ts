@@ -149,11 +149,18 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       this.#failures++;
       const backoff = Math.min(PROBE_RETRY_MIN_MS * 2 ** (this.#failures - 1), PROBE_RETRY_MAX_MS);
       this.#retryAt = Date.now() + backoff;
+      // The first line stays short (a log line, a chain's summary); what was checked follows, one source a line.
+      const [summary = "", ...checks] = detection.reason.split("\n");
       this.#unavailable = new CredentialUnavailableError(
-        `ManagedIdentityChainCredential: ${detection.reason} Not probed again for ${backoff / 1000} s.`,
+        [
+          `ManagedIdentityChainCredential: ${summary.replace(/[.:]?\s*Checked:$/, "").replace(/\.$/, "")}; not probed again for ${backoff / 1000} s.`,
+          ...checks,
+        ].join("\n"),
         "not-found",
       );
-      logger.info(this.#unavailable.message);
+      // One line at info (the decision), what was checked at verbose.
+      logger.info(this.#unavailable.message.split("\n")[0]!);
+      if (checks.length > 0) logger.verbose(this.#unavailable.message);
       throw this.#unavailable;
     }
     this.#unavailable = undefined;

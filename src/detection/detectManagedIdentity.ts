@@ -45,6 +45,14 @@ export interface ManagedIdentityDetection {
 /** The sources checked before the fallback (IMDS), in registry order: those that can detect themselves. */
 const DETECTABLE = SOURCES.filter((source) => source.detectedBy !== undefined || source.detect !== undefined);
 
+/**
+ * "Nothing found": a short first line, then what was checked, one source per line, so that a message
+ * built on it (the chain's) stays readable in a log.
+ */
+function nothingFound(checked: readonly string[]): string {
+  return `No managed identity found on this machine. Checked:\n${checked.map((check) => `  ${check}`).join("\n")}`;
+}
+
 function list(names: readonly string[]): string {
   return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
@@ -157,9 +165,5 @@ export async function detectManagedIdentity(
     httpClient: options.httpClient,
   });
   if (probe.present) return { source: "imds", endpoint: imds.endpoint, reason: `IMDS: ${probe.detail}; ${assumed}.` };
-  return {
-    source: "none",
-    endpoint: undefined,
-    reason: `No managed identity found. Checked: ${checked.join("; ")}; IMDS (${probe.detail}).`,
-  };
+  return { source: "none", endpoint: undefined, reason: nothingFound([...checked, `IMDS (${probe.detail})`]) };
 }

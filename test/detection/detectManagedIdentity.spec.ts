@@ -169,14 +169,14 @@ describe("detectManagedIdentity", () => {
       expect(detection.source).toBe("none");
       expect(detection.endpoint).toBeUndefined();
       expect(detection.reason).toBe(
-        "No managed identity found. Checked: " +
-          "Service Fabric (IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT not set); " +
-          "App Service (IDENTITY_HEADER not set); " +
-          "Azure ML (MSI_ENDPOINT not set); " +
-          "Cloud Shell (MSI_ENDPOINT not set); " +
-          `Azure Arc (IMDS_ENDPOINT not set, no agent at ${noAgent}); ` +
-          "Workload identity (AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID not set); " +
-          `IMDS (nothing answers at ${origin}/metadata/identity/oauth2/token: connect ECONNREFUSED ${origin.slice("http://".length)} (ECONNREFUSED)).`,
+        "No managed identity found on this machine. Checked:\n" +
+          "  Service Fabric (IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT not set)\n" +
+          "  App Service (IDENTITY_HEADER not set)\n" +
+          "  Azure ML (MSI_ENDPOINT not set)\n" +
+          "  Cloud Shell (MSI_ENDPOINT not set)\n" +
+          `  Azure Arc (IMDS_ENDPOINT not set, no agent at ${noAgent})\n` +
+          "  Workload identity (AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID not set)\n" +
+          `  IMDS (nothing answers at ${origin}/metadata/identity/oauth2/token: connect ECONNREFUSED ${origin.slice("http://".length)} (ECONNREFUSED))`,
       );
     });
   });
