@@ -129,10 +129,35 @@ function statusHint(status: number, errorResponse: ErrorResponse | undefined): s
     return "Access was denied: check the Metadata header is not stripped and that no proxy answers for the endpoint.";
   }
   if (status === 404) return "The endpoint path was not found: check the endpoint URL.";
+  if (status === 408) return "The endpoint timed out on its side after every retry: try again.";
+  if (status === 410)
+    return "The endpoint is being updated or restarted (410): it is back within about 70 seconds; try again then.";
   if (status === 429)
     return "The endpoint is throttling: fewer token requests (the cache should make them rare) or wait.";
   if (status >= 500) return "The endpoint failed on its side after every retry: try again later.";
   return "";
+}
+
+/** The address the sources' hints name for IMDS; a custom endpoint's hint names the host really used. */
+const IMDS_ADDRESS = "169.254.169.254";
+
+/**
+ * The source's own hint (what to check on this kind of host), when it fits the failure: not after a
+ * transient status (408, 410, 429, 5xx: the endpoint is there and answering, and "run this inside Cloud
+ * Shell" or "check the identity's assignment" would send the reader the wrong way), and naming the
+ * endpoint's host actually used rather than the default one.
+ */
+function sourceHint(source: ManagedIdentitySource<never>, endpoint: string, status?: number): string | undefined {
+  if (status !== undefined && (status === 408 || status === 410 || status === 429 || status >= 500)) return undefined;
+  const hint = source.troubleshooting;
+  if (hint === undefined || !hint.includes(IMDS_ADDRESS)) return hint;
+  let host: string;
+  try {
+    host = new URL(endpoint).host;
+  } catch {
+    return hint;
+  }
+  return host === IMDS_ADDRESS ? hint : hint.split(IMDS_ADDRESS).join(host);
 }
 
 /**
@@ -148,7 +173,7 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
     return new CredentialUnavailableError(
       sentences(
         `${source.displayName}: ${endpoint} answered ${response.status}${said}. No usable managed identity here.`,
-        source.troubleshooting,
+        sourceHint(source, endpoint),
       ),
       isDockerDesktopUnreachable(response.status, response.bodyAsText ?? undefined) ? "docker-desktop" : "no-identity",
     );
@@ -157,7 +182,7 @@ export function failureFromAnswer(context: FailureContext, response: PipelineRes
     sentences(
       `${source.displayName}: ${endpoint} answered ${response.status}${said}.`,
       statusHint(response.status, errorResponse),
-      source.troubleshooting,
+      sourceHint(source, endpoint, response.status),
     ),
     response.status,
     errorResponse,
@@ -182,7 +207,7 @@ export function failureFromError(context: FailureContext, error: unknown): Error
     return new CredentialUnavailableError(
       sentences(
         `${source.displayName}: nothing answers at ${endpoint} (${code}), so this machine offers no ${source.displayName} managed identity.`,
-        source.troubleshooting,
+        sourceHint(source, endpoint),
       ),
       "unreachable",
     );
@@ -191,7 +216,7 @@ export function failureFromError(context: FailureContext, error: unknown): Error
     return new AuthenticationError(
       sentences(
         `${source.displayName}: ${endpoint} gave no complete answer in time, on any try (${message}): it is slow, hung, or (off Azure) silently dropping the connection.`,
-        source.troubleshooting,
+        sourceHint(source, endpoint),
       ),
       undefined,
       undefined,
@@ -201,7 +226,7 @@ export function failureFromError(context: FailureContext, error: unknown): Error
   return new AuthenticationError(
     sentences(
       `${source.displayName}: the request to ${endpoint} failed: ${message}${code ? ` (${code})` : ""}.`,
-      source.troubleshooting,
+      sourceHint(source, endpoint),
     ),
     (error as { statusCode?: number }).statusCode,
     undefined,
