@@ -42,7 +42,7 @@ function newestMtime(folder: string): number {
   return newest;
 }
 
-/** Builds dist when it is missing or older than src, so that fresh processes import what the sources say. */
+/** Builds dist when it is missing or older than src/ or scripts/, so that fresh processes import what the sources say. */
 function ensureBuilt(): void {
   const entry = path.join(root, "dist", "esm", "index.js");
   let builtAt = 0;
@@ -51,7 +51,9 @@ function ensureBuilt(): void {
   } catch {
     // not built
   }
-  if (builtAt > 0 && (args.has("--no-build") || newestMtime(path.join(root, "src")) <= builtAt)) return;
+  // The build's own scripts count too: a change of the bundler's settings changes what dist holds.
+  const sources = Math.max(newestMtime(path.join(root, "src")), newestMtime(path.join(root, "scripts")));
+  if (builtAt > 0 && (args.has("--no-build") || sources <= builtAt)) return;
   log("== building dist (npm run build)");
   execFileSync(process.execPath, [path.join(root, "scripts", "build.mjs")], { cwd: root, stdio: "inherit" });
 }
