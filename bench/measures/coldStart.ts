@@ -35,6 +35,9 @@ export async function measureColdStart(bench: Bench): Promise<Row[]> {
       (library) => bench.available(library, source),
     );
     const theirsHere = bench.available("theirs", source);
+    const pairedCpu = theirsHere
+      ? pairedRatio(numbers(r.ours, "firstTokenCpuMs"), numbers(r.theirs, "firstTokenCpuMs"))
+      : undefined;
     const paired = theirsHere
       ? pairedRatio(numbers(r.ours, "firstTokenMs"), numbers(r.theirs, "firstTokenMs"))
       : undefined;
@@ -52,7 +55,7 @@ export async function measureColdStart(bench: Bench): Promise<Row[]> {
       pairedRatio: paired,
       target: "≤ 0.5×",
       met: paired === undefined ? undefined : paired <= 0.5,
-      note: `medians: node's own start ${phase("ours", "bootMs")} / ${phase("theirs", "bootMs")}, package imported at ${phase("ours", "importedAtMs")} / ${phase("theirs", "importedAtMs")} (ours / theirs); the ratio is the median of the trial-by-trial ratios`,
+      note: `CPU used up to the first token (medians, user + system): ${phase("ours", "firstTokenCpuMs")} / ${phase("theirs", "firstTokenCpuMs")}, paired ratio ${pairedCpu === undefined ? "—" : pairedCpu.toFixed(2)}×; medians: node's own start ${phase("ours", "bootMs")} / ${phase("theirs", "bootMs")}, package imported at ${phase("ours", "importedAtMs")} / ${phase("theirs", "importedAtMs")} (ours / theirs); the ratio is the median of the trial-by-trial ratios`,
     });
   }
   return rows;

@@ -76,3 +76,6 @@ export interface Outcome {
 
 /** The line prefix a worker writes its JSON result after. */
 export const RESULT_PREFIX = "BENCH-RESULT ";
+
+/** The stderr line prefix of the CPU milliseconds a process had used at its first line on stdout. */
+export const CPU_PREFIX = "BENCH-CPU ";
