@@ -68,7 +68,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   readonly #env: NodeJS.ProcessEnv;
   #decision: Decision | undefined;
   #detecting: Promise<Decision> | undefined;
-  /** The last "nothing found", served until `#retryAt`. */
+  /** The last "nothing found", served until `#retryAt` (`performance.now()` milliseconds). */
   #unavailable: CredentialUnavailableError | undefined;
   #retryAt = 0;
   #failures = 0;
@@ -125,7 +125,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   }
 
   #decide(): Promise<Decision> {
-    if (this.#unavailable !== undefined && Date.now() < this.#retryAt) return Promise.reject(this.#unavailable);
+    if (this.#unavailable !== undefined && performance.now() < this.#retryAt) return Promise.reject(this.#unavailable);
     this.#detecting ??= this.#detect().finally(() => {
       this.#detecting = undefined;
     });
@@ -148,7 +148,8 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     if (detection.source === "none") {
       this.#failures++;
       const backoff = Math.min(PROBE_RETRY_MIN_MS * 2 ** (this.#failures - 1), PROBE_RETRY_MAX_MS);
-      this.#retryAt = Date.now() + backoff;
+      // On the monotonic clock: a wall-clock step must neither cut the back-off short nor stretch it for hours.
+      this.#retryAt = performance.now() + backoff;
       // The first line stays short (a log line, a chain's summary); what was checked follows, one source a line.
       const [summary = "", ...checks] = detection.reason.split("\n");
       this.#unavailable = new CredentialUnavailableError(

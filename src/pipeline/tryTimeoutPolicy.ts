@@ -1,4 +1,5 @@
 import { type PipelinePolicy, RestError } from "@azure/core-rest-pipeline";
+import { clearWorkTimeout, setWorkTimeout } from "../shared/backgroundTimers.js";
 import { timerBound } from "../shared/timerBound.js";
 import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 
@@ -22,10 +23,15 @@ export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
       const controller = new AbortController();
       let timedOut = false;
       const onAbort = (): void => controller.abort();
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timerMs);
+      // A background refresh's try does not hold the process.
+      const timer = setWorkTimeout(
+        () => {
+          timedOut = true;
+          controller.abort();
+        },
+        timerMs,
+        outer,
+      );
       outer?.addEventListener("abort", onAbort);
       request.abortSignal = controller.signal;
       try {
@@ -36,7 +42,7 @@ export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
         }
         throw error;
       } finally {
-        clearTimeout(timer);
+        clearWorkTimeout(timer, outer);
         outer?.removeEventListener("abort", onAbort);
         request.abortSignal = outer;
       }

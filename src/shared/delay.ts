@@ -1,4 +1,5 @@
 import type { PipelineRequest } from "@azure/core-rest-pipeline";
+import { clearWorkTimeout, setWorkTimeout } from "./backgroundTimers.js";
 import { MAX_TIMER_MS } from "./timerBound.js";
 import { createAbortError } from "./abort.js";
 
@@ -6,7 +7,7 @@ type AbortSignalLike = NonNullable<PipelineRequest["abortSignal"]>;
 
 /**
  * Waits `ms`, or rejects with an `AbortError` as soon as `signal` aborts. Leaves no timer or
- * listener behind either way.
+ * listener behind either way. The wait of a background refresh does not hold the process.
  * @internal
  */
 export function delay(ms: number, signal: AbortSignalLike | undefined): Promise<void> {
@@ -14,19 +15,20 @@ export function delay(ms: number, signal: AbortSignalLike | undefined): Promise<
   return new Promise((resolve, reject) => {
     let timer: ReturnType<typeof setTimeout>;
     const onAbort = (): void => {
-      clearTimeout(timer);
+      clearWorkTimeout(timer, signal);
       signal?.removeEventListener("abort", onAbort);
       reject(createAbortError());
     };
     // A wait longer than one timer allows (a Retry-After of weeks) is made of several.
     const wait = (remaining: number): void => {
-      timer = setTimeout(
+      timer = setWorkTimeout(
         () => {
           if (remaining > MAX_TIMER_MS) return wait(remaining - MAX_TIMER_MS);
           signal?.removeEventListener("abort", onAbort);
           resolve();
         },
         Math.min(remaining, MAX_TIMER_MS),
+        signal,
       );
     };
     wait(ms);

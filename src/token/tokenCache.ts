@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
+import { awaitBackground, markBackground } from "../shared/backgroundTimers.js";
 import { logger } from "../logger.js";
 import { timerBound } from "../shared/timerBound.js";
 import { createAbortError } from "../shared/abort.js";
@@ -7,6 +8,14 @@ import { scopeToResource } from "./resource.js";
 
 const BACKGROUND_RETRY_MIN_MS = 10_000;
 const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * The most resources one cache holds; past it, the least recently used is dropped first. A service asks
+ * for a handful; a credential asked for every resource of a tenant must not grow without bound.
+ */
+export const MAX_CACHED_RESOURCES = 1000;
+/** Expired entries are swept on a miss at most this often (and always when the cache is full). */
+const SWEEP_INTERVAL_MS = 60_000;
 
 /**
  * Gets a new token for a resource; `signal` aborts it when nobody waits for it any more. With `claims` (a CAE
@@ -35,9 +44,16 @@ interface Flight {
   settled: boolean;
 }
 
+/** Times are `performance.now()` milliseconds: a wall-clock step moves none of them. */
 interface Entry {
   readonly resource: string;
+  /** Every scope string that names this resource: evicting the entry removes them all. */
+  readonly scopes: string[];
   token: AccessToken | undefined;
+  /** Until then the token is fresh. */
+  refreshAt: number;
+  /** From then on the token is never served: callers wait for a new one (three minutes before its expiry). */
+  servedUntil: number;
   flight: Flight | undefined;
   /** The number of flights started, and the sequence of the flight whose token is held. */
   flights: number;
@@ -45,6 +61,7 @@ interface Entry {
   /** After a failed background refresh, the next one waits until then. */
   backgroundRetryAt: number;
   backgroundFailures: number;
+  lastUsed: number;
 }
 
 /**
@@ -54,30 +71,45 @@ interface Entry {
  *   refresh whose failure is logged and retried after a back-off, never thrown at a caller;
  * - expired or missing: the caller waits for the request, shared with every concurrent caller.
  *
+ * Freshness counts down on `performance.now()` from the lifetime the token had when it arrived, so a
+ * wall-clock step (NTP, a suspended VM, a hand-set clock) decides neither freshness nor back-offs; the
+ * token's own `expiresOnTimestamp` stays wall-clock epoch milliseconds, which is what core-rest-pipeline
+ * compares with `Date.now()`.
+ *
  * Entries are keyed by the scope string as given, several scopes naming one resource share an entry,
- * so a lookup is one `Map.get` whatever the number of tokens cached.
+ * so a hit is one `Map.get` and allocates nothing but the promise it returns, whatever the number of
+ * tokens cached. At most {@link MAX_CACHED_RESOURCES} resources are held: expired entries are swept, then
+ * the least recently used goes first; a failed request leaves no entry.
  * @internal
  */
 export class TokenCache {
   private readonly byScope = new Map<string, Entry>();
   private readonly byResource = new Map<string, Entry>();
+  private nextSweep = 0;
 
   constructor(
     private readonly fetchToken: FetchToken,
     private readonly timeoutError: (timeoutMs: number) => Error,
+    private readonly maxResources = MAX_CACHED_RESOURCES,
   ) {}
+
+  /** How many resources are held (tests, diagnostics). */
+  get size(): number {
+    return this.byResource.size;
+  }
 
   getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
     // Already cancelled: no request, not even a shared one.
     if (options?.abortSignal?.aborted) return Promise.reject(createAbortError());
-    const entry = this.byScope.get(scope) ?? this.addEntry(scope);
+    const now = performance.now();
+    const entry = this.byScope.get(scope) ?? this.addEntry(scope, now);
+    entry.lastUsed = now;
     const token = entry.token;
     // Claims (a CAE challenge) say the cached token was refused: never serve it, nor a request already under way.
     const claims = options?.claims || undefined;
     if (token !== undefined && claims === undefined) {
-      const now = Date.now();
-      if (now < token.refreshAfterTimestamp!) return Promise.resolve(token);
-      if (now < token.expiresOnTimestamp - STALE_SERVING_MARGIN_MS) {
+      if (now < entry.refreshAt) return Promise.resolve(token);
+      if (now < entry.servedUntil) {
         this.refreshInBackground(entry, now);
         return Promise.resolve(token);
       }
@@ -87,27 +119,62 @@ export class TokenCache {
     const current = entry.flight;
     const joinable = current !== undefined && (claims === undefined || current.claims === claims) ? current : undefined;
     const flight = joinable ?? this.startFlight(entry, false, options, claims === undefined ? undefined : token);
+    // A caller now waits for a background refresh: its timers must hold the process again.
+    if (flight.background) awaitBackground(flight.controller.signal);
     flight.waiters++;
     return this.wait(flight, options);
   }
 
-  private addEntry(scope: string): Entry {
+  private addEntry(scope: string, now: number): Entry {
     const resource = scopeToResource(scope);
     let entry = this.byResource.get(resource);
     if (entry === undefined) {
+      this.makeRoom(now);
       entry = {
         resource,
+        scopes: [],
         token: undefined,
+        refreshAt: 0,
+        servedUntil: 0,
         flight: undefined,
         flights: 0,
         tokenSequence: 0,
         backgroundRetryAt: 0,
         backgroundFailures: 0,
+        lastUsed: now,
       };
       this.byResource.set(resource, entry);
     }
+    entry.scopes.push(scope);
     this.byScope.set(scope, entry);
     return entry;
+  }
+
+  /** Before a new entry: drops the expired ones (now and then, or when full), then the least recently used. */
+  private makeRoom(now: number): void {
+    const full = this.byResource.size >= this.maxResources;
+    if (!full && now < this.nextSweep) return;
+    this.nextSweep = now + SWEEP_INTERVAL_MS;
+    let leastRecent: Entry | undefined;
+    for (const entry of this.byResource.values()) {
+      // Entries whose request is under way stay: a caller waits for them.
+      if (entry.flight !== undefined) continue;
+      if (now >= entry.servedUntil) this.remove(entry);
+      else if (leastRecent === undefined || entry.lastUsed < leastRecent.lastUsed) leastRecent = entry;
+    }
+    if (this.byResource.size >= this.maxResources && leastRecent !== undefined) this.remove(leastRecent);
+  }
+
+  private remove(entry: Entry): void {
+    if (this.byResource.get(entry.resource) === entry) this.byResource.delete(entry.resource);
+    for (const scope of entry.scopes) if (this.byScope.get(scope) === entry) this.byScope.delete(scope);
+  }
+
+  /** After a request failed or was abandoned: an entry with nothing to serve and nothing under way goes. */
+  private dropIfEmpty(entry: Entry): void {
+    if (entry.flight === undefined && !(entry.token !== undefined && performance.now() < entry.servedUntil)) {
+      this.remove(entry);
+    }
   }
 
   private refreshInBackground(entry: Entry, now: number): void {
@@ -118,6 +185,8 @@ export class TokenCache {
 
   private startFlight(entry: Entry, background: boolean, options?: GetTokenOptions, revoked?: AccessToken): Flight {
     const controller = new AbortController();
+    // Nobody waits for a background refresh: its back-offs and per-try timers must not hold the process.
+    if (background) markBackground(controller.signal);
     const claims = options?.claims || undefined;
     // Only the starting caller's tracing, claims and CAE opt-in go along: its signal and timeout must not end a
     // shared request.
@@ -137,8 +206,13 @@ export class TokenCache {
         if (entry.flight === flight) entry.flight = undefined;
         // A request that was overtaken (by one with claims) must not put back the token that was refused.
         if (sequence > entry.tokenSequence) {
+          // The lifetime left, measured now, counts down on the monotonic clock from here on.
+          const now = performance.now();
+          const wallNow = Date.now();
           entry.token = token;
           entry.tokenSequence = sequence;
+          entry.refreshAt = now + (token.refreshAfterTimestamp! - wallNow);
+          entry.servedUntil = now + (token.expiresOnTimestamp - STALE_SERVING_MARGIN_MS - wallNow);
         }
         entry.backgroundFailures = 0;
         entry.backgroundRetryAt = 0;
@@ -153,11 +227,12 @@ export class TokenCache {
             BACKGROUND_RETRY_MIN_MS * 2 ** (entry.backgroundFailures - 1),
             BACKGROUND_RETRY_MAX_MS,
           );
-          entry.backgroundRetryAt = Date.now() + backoff;
+          entry.backgroundRetryAt = performance.now() + backoff;
           logger.warning(
             `The background refresh of the token for ${entry.resource} failed; the cached token is still valid and the refresh is retried in ${Math.round(backoff / 1000)} s: ${(error as Error)?.message ?? String(error)}`,
           );
         }
+        this.dropIfEmpty(entry);
         throw error;
       },
     );
@@ -206,6 +281,7 @@ export class TokenCache {
     if (flight.waiters === 0 && !flight.settled && !flight.background) {
       if (flight.entry.flight === flight) flight.entry.flight = undefined;
       flight.controller.abort();
+      this.dropIfEmpty(flight.entry);
     }
   }
 }

@@ -202,7 +202,7 @@ describe("ManagedIdentityChainCredential", () => {
     });
 
     it("does not probe again until a back-off has passed, then finds IMDS when it is back", async () => {
-      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.useFakeTimers({ toFake: ["Date", "performance"] });
       let answer: Answer = DOCKER_403;
       const imds = await track(startImds(() => answer));
       const credential = new ManagedIdentityChainCredential({

@@ -282,7 +282,8 @@ describe("fault soak", () => {
     }
     const requestsBefore = count.requests();
     // Past every token's refresh time (half of 24 h at the latest), well before its expiry.
-    vi.setSystemTime(Date.now() + (TOKEN_LIFETIME_S / 2 + 3600) * 1000);
+    // Time passes (both clocks): a wall-clock step alone would decide nothing.
+    vi.advanceTimersByTime((TOKEN_LIFETIME_S / 2 + 3600) * 1000);
     const staleSince = Date.now();
 
     const outcomes = newOutcomes();

@@ -9,11 +9,27 @@ const realHrtime = process.hrtime.bigint.bind(process.hrtime);
 export const FAKE_START = new Date("2025-06-01T12:00:00.000Z");
 
 /**
- * Fakes the timers and `Date` (not `setImmediate`, `nextTick` or `performance`, which Node's
- * sockets and the driver below rely on), starting at {@link FAKE_START}.
+ * Fakes the timers, `Date` and `performance.now()` (the cache's monotonic clock), not `setImmediate` or
+ * `nextTick`, which Node's sockets and the driver below rely on, starting at {@link FAKE_START}.
  */
 export function useFakeClock(): void {
-  vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date"], now: FAKE_START });
+  vi.useFakeTimers({
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "Date", "performance"],
+    now: FAKE_START,
+  });
+}
+
+/**
+ * Fakes `Date` and `performance.now()` only (timers stay real): {@link passTimeUntil} then lets time pass on
+ * both clocks, and `vi.setSystemTime` steps the wall clock alone, as NTP or a hand-set clock does.
+ */
+export function useFakeClocks(now: number = FAKE_START.getTime()): void {
+  vi.useFakeTimers({ toFake: ["Date", "performance"], now });
+}
+
+/** Lets time pass, on the wall clock and the monotonic clock alike, until `Date.now()` is `epochMs`. */
+export function passTimeUntil(epochMs: number): void {
+  vi.advanceTimersByTime(epochMs - Date.now());
 }
 
 /** Options of {@link settleWithFakeClock}. */

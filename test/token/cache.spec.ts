@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ImdsCredential } from "../../src/index.js";
 import { type GatedServer, startGatedServer } from "../credentials/helpers/gatedServer.js";
 import { recordingHttpClient } from "../credentials/helpers/recordingHttpClient.js";
+import { passTimeUntil, useFakeClocks } from "../helpers/fakeClock.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -113,8 +114,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
     let start: number;
     beforeEach(() => {
       start = Date.now();
-      vi.useFakeTimers({ toFake: ["Date"] });
-      vi.setSystemTime(start);
+      useFakeClocks(start);
       logs = [];
       const { log } = AzureLogger;
       const level = getLogLevel();
@@ -137,7 +137,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       const shared = credential(gated.origin);
       const first = await shared.getToken(SCOPE);
       expect(first.refreshAfterTimestamp).toBeGreaterThanOrEqual(start + 54 * MINUTE);
-      vi.setSystemTime(first.refreshAfterTimestamp! - 1);
+      passTimeUntil(first.refreshAfterTimestamp! - 1);
       expect(await shared.getToken(SCOPE)).toBe(first);
       await turn();
       expect(gated.requests).toHaveLength(1);
@@ -150,7 +150,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       await shared.getToken(SCOPE);
 
       gated.holdAll();
-      vi.setSystemTime(start + STALE);
+      passTimeUntil(start + STALE);
       // The refresh hangs at the endpoint; every caller still gets the cached token.
       const tokens = await Promise.all(Array.from({ length: 50 }, () => shared.getToken(SCOPE)));
       expect(tokens.map((t) => t.token)).toEqual(Array(50).fill("token-1"));
@@ -173,7 +173,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       const shared = credential(gated.origin);
       await shared.getToken(SCOPE);
 
-      vi.setSystemTime(start + STALE);
+      passTimeUntil(start + STALE);
       expect((await shared.getToken(SCOPE)).token).toBe("token-1");
       await vi.waitFor(() =>
         expect(logs.join("\n")).toMatch(
@@ -185,12 +185,12 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       expect(logs.join("\n")).not.toContain("token-1");
 
       for (let i = 0; i < 20; i++) expect((await shared.getToken(SCOPE)).token).toBe("token-1");
-      vi.setSystemTime(start + STALE + 9_000);
+      passTimeUntil(start + STALE + 9_000);
       expect((await shared.getToken(SCOPE)).token).toBe("token-1");
       await turn();
       expect(gated.requests).toHaveLength(2);
 
-      vi.setSystemTime(failedBy + 10_001);
+      passTimeUntil(failedBy + 10_001);
       expect((await shared.getToken(SCOPE)).token).toBe("token-1");
       await vi.waitFor(() => expect(gated.requests).toHaveLength(3));
       await vi.waitFor(async () => expect((await shared.getToken(SCOPE)).token).toBe("token-3"));
@@ -211,7 +211,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       await shared.getToken(SCOPE);
 
       gated.holdAll();
-      vi.setSystemTime(start + later);
+      passTimeUntil(start + later);
       const calls = [watch(shared.getToken(SCOPE)), watch(shared.getToken(SCOPE))];
       await vi.waitFor(() => expect(gated.pending).toBe(1));
       await turn();
@@ -232,7 +232,7 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
       const shared = credential(gated.origin);
       await shared.getToken(SCOPE);
 
-      vi.setSystemTime(start + 61 * MINUTE);
+      passTimeUntil(start + 61 * MINUTE);
       const errors = await Promise.all(
         [shared.getToken(SCOPE), shared.getToken(SCOPE)].map((p) => p.catch((e: unknown) => e)),
       );

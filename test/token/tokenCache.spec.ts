@@ -2,6 +2,7 @@ import type { AccessToken } from "@azure/core-auth";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { failure } from "../credentials/helpers/failure.js";
+import { passTimeUntil, useFakeClocks } from "../helpers/fakeClock.js";
 import { type FetchToken, TokenCache } from "../../src/token/tokenCache.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -41,8 +42,7 @@ afterEach(() => {
 
 describe("TokenCache", () => {
   it("backs off a failing background refresh 10 s, 20 s, 40 s … up to 5 min, and resets after a success", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(START);
+    useFakeClocks(START);
     const { fetch, calls } = controlledFetch();
     const cache = new TokenCache(fetch, timeoutError);
     const first = cache.getToken(SCOPE);
@@ -52,19 +52,19 @@ describe("TokenCache", () => {
     let now = START + 2 * MINUTE; // stale, valid until START + 59.5 min
     const expected = [10, 20, 40, 80, 160, 300, 300].map((s) => s * 1000);
     for (const [i, backoff] of expected.entries()) {
-      vi.setSystemTime(now);
+      passTimeUntil(now);
       expect((await cache.getToken(SCOPE)).token).toBe("token-1");
       expect(calls).toHaveLength(2 + i);
       calls[1 + i]!.reject(new Error("refresh failed"));
       await turn();
 
-      vi.setSystemTime(now + backoff - 1);
+      passTimeUntil(now + backoff - 1);
       await cache.getToken(SCOPE);
       expect(calls).toHaveLength(2 + i);
       now += backoff;
     }
 
-    vi.setSystemTime(now);
+    passTimeUntil(now);
     await cache.getToken(SCOPE);
     expect(calls).toHaveLength(9);
     calls[8]!.resolve(hourToken("token-2", MINUTE));
@@ -72,25 +72,24 @@ describe("TokenCache", () => {
     expect((await cache.getToken(SCOPE)).token).toBe("token-2");
 
     // After a success the back-off starts again from 10 s.
-    vi.setSystemTime(now + 2 * MINUTE);
+    passTimeUntil(now + 2 * MINUTE);
     await cache.getToken(SCOPE);
     calls[9]!.reject(new Error("refresh failed"));
     await turn();
-    vi.setSystemTime(now + 2 * MINUTE + 10_000);
+    passTimeUntil(now + 2 * MINUTE + 10_000);
     await cache.getToken(SCOPE);
     expect(calls).toHaveLength(11);
   });
 
   it("never cancels a background refresh, which has no waiter", async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(START);
+    useFakeClocks(START);
     const { fetch, calls } = controlledFetch();
     const cache = new TokenCache(fetch, timeoutError);
     const first = cache.getToken(SCOPE);
     calls[0]!.resolve(hourToken("token-1", MINUTE));
     await first;
 
-    vi.setSystemTime(START + 2 * MINUTE);
+    passTimeUntil(START + 2 * MINUTE);
     const controller = new AbortController();
     await cache.getToken(SCOPE, { abortSignal: controller.signal });
     controller.abort();
