@@ -2,9 +2,10 @@ import { performance } from "node:perf_hooks";
 import type { Outcome } from "./spec.js";
 
 /**
- * Replaces the global `Date` with one whose "now" can be moved forward, so that a 24 h token can
- * be made due for refresh without waiting 12 hours. Installed before the library is imported;
- * both libraries read the clock through `Date.now()` or `new Date()`. Timers keep real time.
+ * Replaces the global `Date` with one whose "now" can be moved forward, and moves `performance.now()`
+ * with it, so that a 24 h token can be made due for refresh without waiting 12 hours. Installed before
+ * the library is imported; theirs reads the clock through `Date.now()` or `new Date()`, ours counts
+ * freshness down on `performance.now()`. Timers keep real time.
  */
 export function installShiftableClock(): { jump(ms: number): void } {
   const RealDate = Date;
@@ -19,6 +20,8 @@ export function installShiftableClock(): { jump(ms: number): void } {
     }
   }
   globalThis.Date = ShiftedDate as DateConstructor;
+  const realNow = performance.now.bind(performance);
+  performance.now = () => realNow() + offset;
   return {
     jump(ms: number) {
       offset += ms;

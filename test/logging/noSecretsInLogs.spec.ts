@@ -85,8 +85,10 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
     const imds = await server(() => tokenAnswer(++calls === 1 ? first : refreshed, 3600, { refresh_in: 60 }));
     const credential = new ImdsCredential({ endpoint: imds.origin, clientId: "00000000-0000-0000-0000-000000000001" });
 
+    // The cache counts freshness down on performance.now(): both clocks are faked, and two minutes pass.
+    vi.useFakeTimers({ toFake: ["Date", "performance"] });
     expect((await credential.getToken(SCOPE)).token).toBe(first);
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 60_000 });
+    vi.advanceTimersByTime(2 * 60_000);
     expect((await credential.getToken(SCOPE)).token).toBe(first);
     await vi.waitFor(() => expect(imds.requests).toHaveLength(2));
     await vi.waitFor(() =>
@@ -135,8 +137,9 @@ describe("verbose logging and errors never show a token or the Arc secret", () =
         : { status: 503, body: { error: "busy", error_description: "try later" } },
     );
     const credential = new ImdsCredential({ endpoint: flaky.origin, retryOptions: { maxRetries: 0 } });
+    vi.useFakeTimers({ toFake: ["Date", "performance"] });
     expect((await credential.getToken(SCOPE)).token).toBe(good);
-    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() + 2 * 60_000 });
+    vi.advanceTimersByTime(2 * 60_000);
     expect((await credential.getToken(SCOPE)).token).toBe(good);
     await vi.waitFor(() => expect(lines.some((l) => l.includes("background refresh of the token"))).toBe(true));
 
