@@ -47,6 +47,9 @@ export async function readFederatedToken(path: string): Promise<string> {
     throw unreadable(path, code === "ENOENT" ? "it does not exist" : `it cannot be read (${code})`);
   }
   if (!stat.isFile()) throw unreadable(path, "it is not a regular file");
+  // A regular file of size 0 is empty, or not a real file at all: /proc/self/environ reports 0 and would
+  // hand the process's environment over as the assertion.
+  if (stat.size === 0n) throw unreadable(path, "its size is 0 (empty, or not a real file such as /proc/self/environ)");
   if (stat.size > MAX_FEDERATED_TOKEN_BYTES)
     throw unreadable(path, `it is larger than ${MAX_FEDERATED_TOKEN_BYTES} bytes`);
 

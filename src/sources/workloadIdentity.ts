@@ -36,6 +36,18 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
   additionallyAllowedTenants?: string[];
 }
 
+/**
+ * The assertion is a credential: it goes over https only, except to this machine (tests, emulators). The same
+ * rule for `AZURE_AUTHORITY_HOST`, the `authorityHost` option and the `endpoint` option.
+ */
+function secureEndpoint(value: string, from: string): URL {
+  const url = parseEndpoint(value, from);
+  if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) {
+    throw new TypeError(`${from} must be an https URL (http only to this machine's loopback): '${value}'.`);
+  }
+  return url;
+}
+
 function missing(what: string[]): CredentialUnavailableError {
   return new CredentialUnavailableError(
     `Workload identity: ${what.join(", ")} ${what.length === 1 ? "is" : "are"} not set, so this pod is not set up for workload identity (label it azure.workload.identity/use: "true" and give its service account the azure.workload.identity/client-id annotation).`,
@@ -146,16 +158,12 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
   detectedBy: ["AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"],
   endpoint(options, env) {
     const { tenantId } = requireConfiguration(options, env);
-    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
+    if (options.endpoint !== undefined) return secureEndpoint(options.endpoint, "The endpoint option");
     if (!TENANT.test(tenantId)) throw new TypeError(`The tenant id is not a tenant id or domain: '${tenantId}'.`);
     const [host, from] = options.authorityHost
       ? [options.authorityHost, "The authorityHost option"]
       : [readEnv("AZURE_AUTHORITY_HOST", env) ?? DEFAULT_AUTHORITY_HOST, "AZURE_AUTHORITY_HOST"];
-    const authority = parseEndpoint(host, from);
-    // The assertion is a credential: never over plain http, except to this machine (tests, emulators).
-    if (authority.protocol !== "https:" && !isLoopbackHost(authority.hostname)) {
-      throw new TypeError(`${from} must be an https URL: '${host}'.`);
-    }
+    const authority = secureEndpoint(host, from);
     authority.pathname = `${authority.pathname.replace(/\/+$/, "")}/${tenantId}/oauth2/v2.0/token`;
     return authority;
   },
