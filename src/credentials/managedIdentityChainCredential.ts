@@ -9,6 +9,7 @@ import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolic
 import { sourceByName } from "../sources/index.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
 import { createAbortError } from "../shared/abort.js";
+import { timerBound } from "../shared/timerBound.js";
 import { resourceOfScopes } from "../token/resource.js";
 import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
@@ -29,15 +30,57 @@ export interface ManagedIdentityChainCredentialOptions
 
 type Decision = { client: ManagedIdentityClient<never> } | { error: Error };
 
-/** Waits for a shared promise; an abort stops this caller only, not the promise. */
-function waitFor<T>(promise: Promise<T>, signal: GetTokenOptions["abortSignal"]): Promise<T> {
-  if (signal === undefined) return promise;
-  if (signal.aborted) return Promise.reject(createAbortError());
+/**
+ * Waits for the shared detection within the caller's own limits: its abort signal and its
+ * `requestOptions.timeout` stop this caller only; the detection goes on, and a later call can use it.
+ */
+function waitForDetection<T>(promise: Promise<T>, options: GetTokenOptions | undefined): Promise<T> {
+  const signal = options?.abortSignal;
+  const requested = options?.requestOptions?.timeout;
+  // As the cache: 0, negative, NaN or Infinity is no bound.
+  const timeout = timerBound(requested);
+  if (signal === undefined && timeout === undefined) return promise;
+  if (signal?.aborted) return Promise.reject(createAbortError());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(createAbortError());
-    signal.addEventListener("abort", onAbort);
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+    };
+    const onAbort = (): void => {
+      finish();
+      reject(createAbortError());
+    };
+    signal?.addEventListener("abort", onAbort);
+    if (timeout !== undefined) {
+      timer = setTimeout(() => {
+        finish();
+        reject(
+          new CredentialUnavailableError(
+            `ManagedIdentityChainCredential: the detection of this machine's managed identity did not finish within the caller's timeout of ${requested} ms; it goes on, and a later call uses its result.`,
+          ),
+        );
+      }, timeout);
+    }
+    promise.then(
+      (value) => {
+        finish();
+        resolve(value);
+      },
+      (error: unknown) => {
+        finish();
+        reject(error);
+      },
+    );
   });
+}
+
+/** The caller's options for the token request, its timeout less the time the detection took. */
+function afterDetection(options: GetTokenOptions | undefined, startedAt: number): GetTokenOptions | undefined {
+  const timeout = timerBound(options?.requestOptions?.timeout);
+  if (timeout === undefined) return options;
+  const left = Math.max(1, Math.floor(timeout - (performance.now() - startedAt)));
+  return { ...options, requestOptions: { ...options!.requestOptions, timeout: left } };
 }
 
 /**
@@ -119,9 +162,11 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   async #getTokenUndecided(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     // A bad scope is the caller's mistake: a TypeError before the detection sends anything (a probe included).
     resourceOfScopes(scopes);
-    const decision = this.#decision ?? (await waitFor(this.#decide(), options?.abortSignal));
+    const startedAt = performance.now();
+    const decision = this.#decision ?? (await waitForDetection(this.#decide(), options));
     if ("error" in decision) throw decision.error;
-    return decision.client.getToken(scopes, options);
+    // The caller's deadline covers the detection and the token request together.
+    return decision.client.getToken(scopes, afterDetection(options, startedAt));
   }
 
   #decide(): Promise<Decision> {
