@@ -89,7 +89,7 @@ describe("ManagedIdentityChainCredential and the caller's deadline during detect
       probeTimeoutMs: 5000,
     });
     const timeouts: Array<number | undefined> = [];
-    const client = await import("../../src/credentials/managedIdentityClient.js");
+    const client = await import("../../src/engine/managedIdentityClient.js");
     const original = client.ManagedIdentityClient.prototype.getToken;
     vi.spyOn(client.ManagedIdentityClient.prototype, "getToken").mockImplementation(function (
       this: unknown,

@@ -103,9 +103,9 @@ describe("@azure/service-bus's token renewal with ImdsCredential", () => {
   });
 
   it("a renewal at expiresOn − 2 min costs one getToken and one IMDS request and puts a new token: never a loop", async () => {
-    // Only timers and Date are fake: core-amqp's renewal timer, rhea's heartbeats, our cache's clock and the
-    // emulator's token times move together; sockets stay real.
-    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    // Only timers, Date and performance.now() are fake: core-amqp's renewal timer, rhea's heartbeats, our
+    // cache's monotonic clock and the emulator's token times move together; sockets stay real.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date", "performance"] });
     // One-hour tokens, as Microsoft Entra issues by default: refreshed by the cache from five minutes before expiry.
     const emulator = await startEmulator({ sources: ["imds"], tokenLifetimeSeconds: 3600 });
     const broker = await startAmqpBroker({ checkToken: checkTokenWith(() => emulator) });
