@@ -11,6 +11,8 @@
  * - `"docker-desktop"`: Docker Desktop answered for IMDS (403 "unreachable"): there is no Azure VM behind it.
  * - `"identity-not-supported"`: the source `ManagedIdentityChainCredential` found cannot take the
  *   user-assigned identity asked for (Cloud Shell takes none); nothing was sent.
+ * - `"detection-timeout"`: `ManagedIdentityChainCredential`'s detection did not finish within the caller's
+ *   `requestOptions.timeout`; it goes on, and a later call uses its result.
  * - `"unavailable"`: an error made outside this package without a code.
  *
  * New codes may be added in a minor version: treat an unknown one like `"unavailable"`.
@@ -22,6 +24,7 @@ export type CredentialUnavailableErrorCode =
   | "no-identity"
   | "docker-desktop"
   | "identity-not-supported"
+  | "detection-timeout"
   | "unavailable";
 
 /**

@@ -58,6 +58,7 @@ function waitForDetection<T>(promise: Promise<T>, options: GetTokenOptions | und
         reject(
           new CredentialUnavailableError(
             `ManagedIdentityChainCredential: the detection of this machine's managed identity did not finish within the caller's timeout of ${requested} ms; it goes on, and a later call uses its result.`,
+            "detection-timeout",
           ),
         );
       }, timeout);

@@ -65,7 +65,10 @@ describe("ManagedIdentityChainCredential and the caller's deadline during detect
     expect(first.settled).toBe(true);
     const error = await first.result.catch((e: unknown) => e as Error);
     expect(error).toBeInstanceOf(CredentialUnavailableError);
-    expect((error as Error).message).toMatch(/did not finish within the caller's timeout of 300 ms/);
+    expect(error).toMatchObject({
+      code: "detection-timeout",
+      message: expect.stringMatching(/did not finish within the caller's timeout of 300 ms/),
+    });
 
     // An abort signal ends a caller's wait the same way.
     const controller = new AbortController();
