@@ -7,6 +7,8 @@ import { bundle } from "./bundle.mjs";
 const tsc = (project) =>
   execFileSync(process.execPath, ["node_modules/typescript/bin/tsc", "-p", project], { stdio: "inherit" });
 
+// The version the User-Agent and --version report, from package.json (scripts/writeVersion.mjs).
+execFileSync(process.execPath, ["scripts/writeVersion.mjs"], { stdio: "inherit" });
 rmSync("dist", { recursive: true, force: true });
 // Declarations only (emitDeclarationOnly in both configs): the JavaScript is the bundle's.
 tsc("tsconfig.build.esm.json");
