@@ -9,7 +9,7 @@ import {
   readTokenCredentialsSetting,
   type TokenCredentialsSetting,
 } from "./azureTokenCredentials.js";
-import { probeImds } from "./imdsProbe.js";
+import { type ImdsProbeResult, probeImds } from "./imdsProbe.js";
 
 /**
  * Options of {@link detectManagedIdentity}.
@@ -101,8 +101,20 @@ function found(
  * console.log(source, endpoint, reason); // "imds" "http://169.254.169.254/metadata/identity/oauth2/token" "IMDS: …"
  * ```
  */
-export async function detectManagedIdentity(
-  options: DetectManagedIdentityOptions = {},
+export function detectManagedIdentity(options: DetectManagedIdentityOptions = {}): Promise<ManagedIdentityDetection> {
+  return detectManagedIdentityWith(options, (endpoint) =>
+    probeImds(endpoint, { timeoutMs: options.probeTimeoutMs, httpClient: options.httpClient }),
+  );
+}
+
+/**
+ * {@link detectManagedIdentity} with the IMDS probe given: the doctor shares one probe between the
+ * detection and its reachability check.
+ * @internal
+ */
+export async function detectManagedIdentityWith(
+  options: DetectManagedIdentityOptions,
+  probeAt: (endpoint: URL) => Promise<ImdsProbeResult>,
 ): Promise<ManagedIdentityDetection> {
   checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
   const env = options.env ?? process.env;
@@ -160,10 +172,7 @@ export async function detectManagedIdentity(
       reason: `${because}IMDS, assumed without a probe: ${assumed}.`,
     };
   }
-  const probe = await probeImds(new URL(imds.endpoint), {
-    timeoutMs: options.probeTimeoutMs,
-    httpClient: options.httpClient,
-  });
+  const probe = await probeAt(new URL(imds.endpoint));
   if (probe.present) return { source: "imds", endpoint: imds.endpoint, reason: `IMDS: ${probe.detail}; ${assumed}.` };
   return { source: "none", endpoint: undefined, reason: nothingFound([...checked, `IMDS (${probe.detail})`]) };
 }

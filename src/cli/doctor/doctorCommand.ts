@@ -1,7 +1,7 @@
 import { constants, promises as fs } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { DEFAULT_PROBE_TIMEOUT_MS, probeImds } from "../../detection/imdsProbe.js";
-import { detectManagedIdentity } from "../../detection/detectManagedIdentity.js";
+import { DEFAULT_PROBE_TIMEOUT_MS, type ImdsProbeResult, probeImds } from "../../detection/imdsProbe.js";
+import { detectManagedIdentityWith } from "../../detection/detectManagedIdentity.js";
 import { defaultArcTokenFolder } from "../../sources/arc/arcChallengeFile.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
 import {
@@ -30,12 +30,29 @@ const COMMAND = "doctor";
 const DEFAULT_TOKEN_TIMEOUT_MS = 10_000;
 const MAX_MS = 10 * 60_000;
 
+/** Probes IMDS once per endpoint: the detection and the endpoint check share the answer. */
+type ImdsProber = (endpoint: URL) => Promise<ImdsProbeResult>;
+
+function probeOnce(timeoutMs: number): ImdsProber {
+  const probes = new Map<string, Promise<ImdsProbeResult>>();
+  return (endpoint) => {
+    const key = `${endpoint.origin}${endpoint.pathname}`;
+    let probe = probes.get(key);
+    if (probe === undefined) probes.set(key, (probe = probeImds(endpoint, { timeoutMs })));
+    return probe;
+  };
+}
+
 /** Checks one endpoint, every check at once so the whole takes at most `timeoutMs`. */
-async function checkEndpoint(candidate: Candidate, timeoutMs: number): Promise<EndpointReport> {
+async function checkEndpoint(
+  candidate: Candidate,
+  timeoutMs: number,
+  probeImdsAt: ImdsProber,
+): Promise<EndpointReport> {
   const { source, url, why } = candidate;
   const report: EndpointReport = { source, url: `${url.origin}${url.pathname}`, why };
   if (source === "imds") {
-    const [tcp, probe] = await Promise.all([checkTcp(url, timeoutMs), timed(() => probeImds(url, { timeoutMs }))]);
+    const [tcp, probe] = await Promise.all([checkTcp(url, timeoutMs), timed(() => probeImdsAt(url))]);
     return { ...report, tcp, probe: { ok: probe.value.present, ms: probe.ms, detail: probe.value.detail } };
   }
   const [tcp, http] = await Promise.all([checkTcp(url, timeoutMs), checkHttp(url, timeoutMs)]);
@@ -80,14 +97,15 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
   const env = process.env;
   const started = performance.now();
 
-  // The detection and the checks of every endpoint the environment names run side by side.
+  // The detection and the checks of every endpoint the environment names run side by side, IMDS probed once.
+  const imdsProbe = probeOnce(probeTimeoutMs);
   const early = candidateEndpoints({ source: "none" }, env);
   const [detected, earlyReports] = await withProgress(
     io.stderr,
     "checking this machine's managed identity endpoints",
     Promise.all([
-      timed(() => detectManagedIdentity({ probeTimeoutMs })),
-      Promise.all(early.map((candidate) => checkEndpoint(candidate, probeTimeoutMs))),
+      timed(() => detectManagedIdentityWith({ probeTimeoutMs }, imdsProbe)),
+      Promise.all(early.map((candidate) => checkEndpoint(candidate, probeTimeoutMs, imdsProbe))),
     ]),
   );
   const detection = { ...detected.value, ms: detected.ms };
@@ -100,7 +118,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
       const done = earlyReports.find((report) => report.url === `${candidate.url.origin}${candidate.url.pathname}`);
       return done
         ? Promise.resolve({ ...done, source: candidate.source, why: candidate.why })
-        : checkEndpoint(candidate, probeTimeoutMs);
+        : checkEndpoint(candidate, probeTimeoutMs, imdsProbe);
     }),
   );
 
@@ -117,7 +135,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
 
   const partial = {
     environment: environmentReport(env),
-    detection: { ...detection, endpoint: detection.endpoint },
+    detection,
     endpoints,
     ...(arcTokenFolder ? { arcTokenFolder } : {}),
     ...(token ? { token } : {}),
