@@ -3,6 +3,7 @@ import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { isLoopbackHost } from "../shared/loopbackHost.js";
+import { aksTokenProxyPolicy, aksTokenUrl, readAksTokenProxy } from "./aksTokenProxy.js";
 import { parseEndpoint } from "./endpoint.js";
 import { readFederatedToken } from "./federatedTokenFile.js";
 import type { ManagedIdentitySource } from "./source.js";
@@ -34,6 +35,13 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
    * nothing is sent, as `@azure/identity`'s credentials do. Default: none.
    */
   additionallyAllowedTenants?: string[];
+  /**
+   * Use the AKS token proxy (identity bindings) when `AZURE_KUBERNETES_TOKEN_PROXY` names one, as
+   * `@azure/identity` 4.14's `enableAzureProxy`: token requests go to the proxy (https, its certificate checked
+   * against `AZURE_KUBERNETES_SNI_NAME` with the CAs of `AZURE_KUBERNETES_CA_FILE`, read again when it changes, or
+   * `AZURE_KUBERNETES_CA_DATA`), and nothing to the authority host. Default: `false`.
+   */
+  enableAzureProxy?: boolean;
 }
 
 /**
@@ -160,6 +168,9 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
     const { tenantId } = requireConfiguration(options, env);
     if (options.endpoint !== undefined) return secureEndpoint(options.endpoint, "The endpoint option");
     if (!TENANT.test(tenantId)) throw new TypeError(`The tenant id is not a tenant id or domain: '${tenantId}'.`);
+    // The AKS token proxy replaces the authority: nothing goes to the authority host.
+    const proxy = options.enableAzureProxy ? readAksTokenProxy(env) : undefined;
+    if (proxy !== undefined) return aksTokenUrl(proxy, tenantId);
     const [host, from] = options.authorityHost
       ? [options.authorityHost, "The authorityHost option"]
       : [readEnv("AZURE_AUTHORITY_HOST", env) ?? DEFAULT_AUTHORITY_HOST, "AZURE_AUTHORITY_HOST"];
@@ -195,8 +206,19 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
     }
     return { method: "POST", form, url };
   },
-  // Microsoft Entra is on the internet: a cluster's egress proxy applies, NO_PROXY included.
-  policies: () => ({ transport: proxyPolicy() }),
+  policies(options, env) {
+    let proxy;
+    try {
+      proxy = options.enableAzureProxy ? readAksTokenProxy(env) : undefined;
+      // The token proxy is in the cluster, reached with its own trust; no egress proxy.
+      if (proxy !== undefined) return { transport: aksTokenProxyPolicy(proxy) };
+    } catch (error) {
+      // A misconfigured proxy is reported at getToken, as an absent source is, and nothing is sent.
+      return { transport: { name: "aksTokenProxyPolicy", sendRequest: () => Promise.reject(error) } };
+    }
+    // Microsoft Entra is on the internet: a cluster's egress proxy applies, NO_PROXY included.
+    return { transport: proxyPolicy() };
+  },
   troubleshooting:
     "Check the federated identity credential on the identity: its issuer must be the cluster's OIDC issuer URL and its subject system:serviceaccount:<namespace>:<service account>.",
 };
