@@ -25,7 +25,7 @@ const certificateForSni = () =>
 
 interface Seen {
   path: string;
-  servername: string | false;
+  servername: string | false | null;
   form: Record<string, string>;
 }
 
