@@ -13,6 +13,13 @@
  *   user-assigned identity asked for (Cloud Shell takes none); nothing was sent.
  * - `"detection-timeout"`: `ManagedIdentityChainCredential`'s detection did not finish within the caller's
  *   `requestOptions.timeout`; it goes on, and a later call uses its result.
+ * - `"excluded"`: `AZURE_TOKEN_CREDENTIALS` excludes managed identity (`dev`, or a credential that is not a
+ *   managed identity); nothing was sent.
+ * - `"tenant-not-allowed"`: workload identity was asked for another tenant than its own, which
+ *   `additionallyAllowedTenants` does not list; nothing was sent.
+ * - `"token-proxy-misconfigured"`: workload identity's AKS token proxy variables do not fit together (an SNI or CA
+ *   variable without the proxy, both CA variables, a proxy URL that is not plain https, CAs that hold no
+ *   certificate); nothing was sent.
  * - `"unavailable"`: an error made outside this package without a code.
  *
  * New codes may be added in a minor version: treat an unknown one like `"unavailable"`.
@@ -25,6 +32,9 @@ export type CredentialUnavailableErrorCode =
   | "docker-desktop"
   | "identity-not-supported"
   | "detection-timeout"
+  | "excluded"
+  | "tenant-not-allowed"
+  | "token-proxy-misconfigured"
   | "unavailable";
 
 /**

@@ -141,6 +141,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       this.#decision = {
         error: new CredentialUnavailableError(
           `ManagedIdentityChainCredential: ${describeTokenCredentialsSetting(setting)} Nothing was sent.`,
+          "excluded",
         ),
       };
     }
@@ -187,7 +188,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       httpClient: options.httpClient,
     });
     if (detection.source === "none" && this.#workloadOnly) {
-      const error = new CredentialUnavailableError(`ManagedIdentityChainCredential: ${detection.reason}`);
+      const error = new CredentialUnavailableError(`ManagedIdentityChainCredential: ${detection.reason}`, "not-found");
       logger.info(error.message);
       throw error;
     }

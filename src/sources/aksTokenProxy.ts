@@ -22,7 +22,7 @@ export interface AksTokenProxy {
 }
 
 function unavailable(why: string): CredentialUnavailableError {
-  return new CredentialUnavailableError(`Workload identity (AKS token proxy): ${why}`);
+  return new CredentialUnavailableError(`Workload identity (AKS token proxy): ${why}`, "token-proxy-misconfigured");
 }
 
 /**

@@ -103,6 +103,7 @@ function resolveTenant(
   if (!allowed.includes("*") && !allowed.some((tenant) => sameTenant(tenant, requested))) {
     throw new CredentialUnavailableError(
       `Workload identity: the identity is configured for tenant ${tenantId}, and getToken asked for tenant ${requested}, which additionallyAllowedTenants does not list. Add it (or "*" for any tenant) to the credential's additionallyAllowedTenants option to allow it. Nothing was sent.`,
+      "tenant-not-allowed",
     );
   }
   if (!TENANT.test(requested)) throw new TypeError(`The tenant id is not a tenant id or domain: '${requested}'.`);

@@ -122,6 +122,7 @@ describe("dev, or a credential that is not a managed identity", () => {
         const error = await failure(chain.getToken(SCOPE));
         expect(error).toBeInstanceOf(CredentialUnavailableError);
         expect(error.message).toContain(`AZURE_TOKEN_CREDENTIALS is '${value}', which excludes managed identity`);
+        expect(error).toMatchObject({ code: "excluded" });
       }
       const detection = await detectManagedIdentity({ env, arcAgentPath: NO_AGENT });
       expect(detection.source).toBe("none");

@@ -209,6 +209,7 @@ describe("misconfigured: CredentialUnavailableError, nothing sent", () => {
     );
     expect(error).toBeInstanceOf(CredentialUnavailableError);
     expect(error.message).toMatch(message);
+    expect(error).toMatchObject({ code: "token-proxy-misconfigured" });
     expect(seen).toHaveLength(0);
     expect(authority.requests).toHaveLength(0);
   });

@@ -107,6 +107,7 @@ describe("tenants", () => {
     const error = await failure(credential().getToken(SCOPE, { tenantId: OTHER_TENANT }));
     expect(error).toBeInstanceOf(CredentialUnavailableError);
     expect(error.message).toContain(`asked for tenant ${OTHER_TENANT}`);
+    expect(error).toMatchObject({ code: "tenant-not-allowed" });
     expect(error.message).toContain("additionallyAllowedTenants");
     expect(entra.requests).toHaveLength(0);
   });
