@@ -1,6 +1,6 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { logger } from "../logger.js";
-import { createManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
+import { sharedManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
 import { createTokenRequest } from "../engine/createTokenRequest.js";
 import { networkErrorCode, TRY_TIMEOUT_CODE } from "../pipeline/networkErrors.js";
@@ -53,7 +53,7 @@ export async function probeImds(endpoint: URL, options: ImdsProbeOptions = {}): 
   const where = `${endpoint.origin}${endpoint.pathname}`;
   let result: ImdsProbeResult;
   try {
-    const response = await pipeline.sendRequest(options.httpClient ?? createManagedIdentityHttpClient(), request);
+    const response = await pipeline.sendRequest(options.httpClient ?? sharedManagedIdentityHttpClient(), request);
     if (isDockerDesktopUnreachable(response.status, response.bodyAsText ?? undefined)) {
       result = {
         present: false,

@@ -5,7 +5,7 @@ import { logger } from "../logger.js";
 import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentityPipeline.js";
-import { createManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
+import { sharedManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
 import { createTokenRequest } from "./createTokenRequest.js";
 import { imdsRetryPolicy, managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
@@ -75,7 +75,7 @@ export class ManagedIdentityClient<
       userAgentPrefix: options.userAgentOptions?.userAgentPrefix,
       loggingOptions: options.loggingOptions,
     });
-    this.httpClient = options.httpClient ?? createManagedIdentityHttpClient();
+    this.httpClient = options.httpClient ?? sharedManagedIdentityHttpClient();
     this.cache = this.createCache();
   }
 

@@ -39,3 +39,16 @@ export function createManagedIdentityHttpClient(): HttpClient {
     },
   };
 }
+
+let shared: HttpClient | undefined;
+
+/**
+ * The one default HTTP client every credential and the IMDS probe share: one keep-alive agent (per protocol)
+ * for the whole process, so that credentials made per request and dropped leave no sockets behind (each
+ * client owns its own agents, and an endpoint that never closes idle connections, as Go's default server,
+ * would keep one open per credential ever made).
+ * @internal
+ */
+export function sharedManagedIdentityHttpClient(): HttpClient {
+  return (shared ??= createManagedIdentityHttpClient());
+}
