@@ -76,3 +76,24 @@ describe("proxy settings", () => {
     expect(noProxyCovers("evilmicrosoftonline.com", { NO_PROXY: "microsoftonline.com" })).toBe(false);
   });
 });
+
+describe("AZURE_TOKEN_CREDENTIALS in the doctor's environment", () => {
+  it("is listed with the managed identity variables, and its effect is said whether set, unset or invalid", async () => {
+    const { tokenCredentialsEffect } = await import("../../src/cli/doctor/environmentReport.js");
+    expect(
+      environmentReport({ AZURE_TOKEN_CREDENTIALS: "dev" }).find((v) => v.name === "AZURE_TOKEN_CREDENTIALS"),
+    ).toEqual({
+      name: "AZURE_TOKEN_CREDENTIALS",
+      set: true,
+      value: "dev",
+    });
+    expect(tokenCredentialsEffect({})).toBe(
+      "AZURE_TOKEN_CREDENTIALS is not set: the environment, then the IMDS probe.",
+    );
+    expect(tokenCredentialsEffect({ AZURE_TOKEN_CREDENTIALS: "dev" })).toContain("which excludes managed identity");
+    expect(tokenCredentialsEffect({ AZURE_TOKEN_CREDENTIALS: "ManagedIdentityCredential" })).toContain(
+      "IMDS without a probe",
+    );
+    expect(tokenCredentialsEffect({ AZURE_TOKEN_CREDENTIALS: "nope" })).toMatch(/not a valid value.*refuses it/);
+  });
+});

@@ -19,7 +19,7 @@ import type { CliIo } from "../io.js";
 import { withProgress } from "../progress.js";
 import { maskReport } from "./maskReport.js";
 import { candidateEndpoints, type Candidate } from "./candidates.js";
-import { environmentReport } from "./environmentReport.js";
+import { environmentReport, tokenCredentialsEffect } from "./environmentReport.js";
 import { diagnose } from "./findings.js";
 import { checkHttp, checkTcp, timed } from "./reachability.js";
 import { renderReport } from "./renderReport.js";
@@ -135,6 +135,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
 
   const partial = {
     environment: environmentReport(env),
+    tokenCredentials: tokenCredentialsEffect(env),
     detection,
     endpoints,
     ...(arcTokenFolder ? { arcTokenFolder } : {}),

@@ -1,3 +1,8 @@
+import {
+  AZURE_TOKEN_CREDENTIALS,
+  describeTokenCredentialsSetting,
+  readTokenCredentialsSetting,
+} from "../../detection/azureTokenCredentials.js";
 import { SOURCE_VARIABLES } from "../../sources/index.js";
 import type { SourceVariable } from "../../sources/source.js";
 import type { VariableReport } from "./report.js";
@@ -14,11 +19,27 @@ const PROXY_VARIABLES: readonly [name: string, kind: Kind][] = [
   ["no_proxy", "value"],
 ];
 
-/** Every variable that selects or configures a managed identity source (from the registry), then the proxy settings. */
+/**
+ * Every variable that selects or configures a managed identity source (from the registry), the cross-SDK switch
+ * AZURE_TOKEN_CREDENTIALS, then the proxy settings.
+ */
 const VARIABLES: readonly [name: string, kind: Kind][] = [
   ...SOURCE_VARIABLES.map((variable): [string, Kind] => [variable.name, variable.kind]),
+  [AZURE_TOKEN_CREDENTIALS, "value"],
   ...PROXY_VARIABLES,
 ];
+
+/**
+ * What AZURE_TOKEN_CREDENTIALS does to managed identity here, in words (set or not, valid or not).
+ * @internal
+ */
+export function tokenCredentialsEffect(env: NodeJS.ProcessEnv): string {
+  try {
+    return describeTokenCredentialsSetting(readTokenCredentialsSetting(env));
+  } catch (error) {
+    return `${(error as Error).message} ManagedIdentityChainCredential refuses it at construction.`;
+  }
+}
 
 /**
  * A URL as it may be shown: a user name and password (a proxy's, or one pasted by mistake) and

@@ -48,6 +48,7 @@ export function renderReport(report: DoctorReport): string {
     .filter((variable) => !variable.set && !variable.empty)
     .map((variable) => variable.name);
   if (unset.length > 0) out.push(...wrap(unset.join(", "), "  ", "  not set: "));
+  if (report.tokenCredentials) out.push(...wrap(report.tokenCredentials, "  ", "  effect    "));
 
   const { detection } = report;
   out.push("", `Detection (${detection.ms} ms)`);

@@ -76,6 +76,8 @@ export interface Finding {
 /** Everything `doctor` found. @internal */
 export interface DoctorReport {
   environment: VariableReport[];
+  /** What AZURE_TOKEN_CREDENTIALS does to managed identity here, in words. */
+  tokenCredentials?: string;
   detection: { source: ManagedIdentitySourceName | "none"; endpoint?: string; reason: string; ms: number };
   endpoints: EndpointReport[];
   /** Azure Arc only: whether this process may enter the agent's token folder. */
