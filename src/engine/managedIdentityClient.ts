@@ -15,6 +15,7 @@ import { singleScope } from "../token/resource.js";
 import { TokenCache } from "../token/tokenCache.js";
 import { describeIdentity, type UserAssignedIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { failureFromAnswer, failureFromError } from "./failures.js";
+import { scrubError, scrubSecrets } from "./secretScrubbing.js";
 
 /**
  * The one machinery behind every credential: it turns a source's description into a pipeline,
@@ -140,12 +141,18 @@ export class ManagedIdentityClient<
     const request = createTokenRequest(description.url ?? endpoint, description, signal, options?.tracingOptions);
     const requestTime = Date.now();
     let response;
+    const secrets = description.secrets;
     try {
       response = await this.pipeline.sendRequest(this.httpClient, request);
     } catch (error) {
-      throw failureFromError(context, error);
+      throw scrubError(failureFromError(context, error), secrets);
     }
-    if (response.status < 200 || response.status >= 300) throw failureFromAnswer(context, response);
+    if (response.status < 200 || response.status >= 300) {
+      // An endpoint that echoes the secret the request carried: out of the body before any message is made of it.
+      if (secrets !== undefined && response.bodyAsText)
+        response.bodyAsText = scrubSecrets(response.bodyAsText, secrets);
+      throw scrubError(failureFromAnswer(context, response), secrets);
+    }
 
     let token: AccessToken;
     try {

@@ -36,7 +36,7 @@ export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOp
     if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
     const query: Record<string, string> = { "api-version": "2019-08-01", resource };
     if (identityParameter) query[identityParameter[0]] = identityParameter[1];
-    return { method: "GET", query, headers: { "X-IDENTITY-HEADER": secret } };
+    return { method: "GET", query, headers: { "X-IDENTITY-HEADER": secret }, secrets: { IDENTITY_HEADER: secret } };
   },
   troubleshooting:
     "Check that a managed identity is enabled on the app (az webapp identity show, or az containerapp identity show) and, for a user-assigned identity, that it is assigned to the app.",

@@ -39,7 +39,7 @@ export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptio
     // The compute names its own identity; an explicit clientId overrides it.
     const clientId = identityParameter?.[1] ?? readEnv("DEFAULT_IDENTITY_CLIENT_ID", env);
     if (clientId !== undefined) query["clientid"] = clientId;
-    return { method: "GET", query, headers: { secret } };
+    return { method: "GET", query, headers: { secret }, secrets: { MSI_SECRET: secret } };
   },
   troubleshooting:
     "Check that the compute instance or cluster has a managed identity and, for a user-assigned identity, that its client id is right.",

@@ -84,7 +84,7 @@ export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentia
     const query: Record<string, string> = { "api-version": SERVICE_FABRIC_API_VERSION, resource };
     if (identityParameter) query[identityParameter[0]] = identityParameter[1];
     if (claims !== undefined) Object.assign(query, revocationHint(revokedToken));
-    return { method: "GET", query, headers: { secret } };
+    return { method: "GET", query, headers: { secret }, secrets: { IDENTITY_HEADER: secret } };
   },
   policies(options, env) {
     const thumbprint = thumbprintOf(env);

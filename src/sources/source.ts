@@ -49,6 +49,11 @@ export interface SourceRequest {
   headers?: Record<string, string>;
   /** A form body (`application/x-www-form-urlencoded`). */
   form?: Record<string, string>;
+  /**
+   * The secrets the request carries, by what they are (`IDENTITY_HEADER`): an endpoint that echoes one gets it
+   * replaced by its name in every message and `errorResponse` of the failure.
+   */
+  secrets?: Record<string, string>;
   /** The URL to send to instead of the credential's endpoint (workload identity's other tenant). */
   url?: URL;
 }

@@ -205,7 +205,7 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
       url = new URL(endpoint.href);
       url.pathname = url.pathname.replace(`/${configured}/`, `/${tenant}/`);
     }
-    return { method: "POST", form, url };
+    return { method: "POST", form, url, secrets: { "the federated token": assertion } };
   },
   policies(options, env) {
     let proxy;
