@@ -15,7 +15,7 @@ import {
   ManagedIdentityChainCredential,
   WorkloadIdentityCredential,
 } from "../src/index.js";
-import { useOnlyEnv } from "./emulator/env.js";
+import { useOnlyEnv } from "./helpers/env.js";
 import { type Answer, startTokenServer, type TokenServer } from "./helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";

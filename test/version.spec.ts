@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { SDK_VERSION } from "../src/constants.js";
 import { ImdsCredential } from "../src/index.js";
-import { cliEnv, closedPort, runCli } from "./cli/helpers/runCli.js";
+import { cliEnv, closedPort, runCli } from "./helpers/runCli.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "./helpers/tokenServer.js";
 
 const ROOT = path.join(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { ArcCredential, AuthenticationError } from "../../src/index.js";
-import { cliEnv, closedPort, runCli } from "../cli/helpers/runCli.js";
+import { cliEnv, closedPort, runCli } from "../helpers/runCli.js";
 
 let emulator: Emulator;
 let otherFolder: string;

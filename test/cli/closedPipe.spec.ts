@@ -2,7 +2,7 @@
 // exit code, not Node's "Unhandled 'error' event … EPIPE" stack trace and exit code 1 ("no token").
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { cliEnv, closedPort, finished, startCli } from "./helpers/runCli.js";
+import { cliEnv, closedPort, finished, startCli } from "../helpers/runCli.js";
 
 let emulator: Emulator;
 let closed: number;

@@ -9,8 +9,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DoctorReport } from "../../src/cli/doctor/report.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { cliEnv, closedPort, finished, JWT_PATTERN, runCli, startCli } from "./helpers/runCli.js";
-import { startTokenRecorder, type TokenRecorder } from "./helpers/tokenRecorder.js";
+import { cliEnv, closedPort, finished, JWT_PATTERN, runCli, startCli } from "../helpers/runCli.js";
+import { startTokenRecorder, type TokenRecorder } from "../helpers/tokenRecorder.js";
 
 const DOCTOR_AS_USER = fileURLToPath(new URL("./fixtures/doctorAsUser.ts", import.meta.url));
 const NOBODY = 65534;

@@ -3,7 +3,7 @@
 // with its user info masked in the doctor's text, its --json, its findings and its detection reason,
 // and in `token`'s error. Nothing here connects anywhere: the proxies are never used, IMDS is a closed port.
 import { beforeAll, describe, expect, it } from "vitest";
-import { cliEnv, closedPort, runCli } from "./helpers/runCli.js";
+import { cliEnv, closedPort, runCli } from "../helpers/runCli.js";
 
 const SECRET = "s3cret";
 let closed: number;

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { emulatorOptionsFrom } from "../../src/cli/emulateCommand.js";
 import { UsageError } from "../../src/cli/usageError.js";
 import { ArcCredential, ImdsCredential } from "../../src/index.js";
-import { claimsOf, cliEnv, closedPort, finished, runCli, startCli } from "./helpers/runCli.js";
+import { claimsOf, cliEnv, closedPort, finished, runCli, startCli } from "../helpers/runCli.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const running: ChildProcess[] = [];

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { claimsOf, cliEnv, closedPort, runCli } from "./helpers/runCli.js";
+import { claimsOf, cliEnv, closedPort, runCli } from "../helpers/runCli.js";
 
 const VAULT = "https://vault.azure.net";
 let emulator: Emulator;

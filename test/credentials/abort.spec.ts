@@ -2,8 +2,8 @@ import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ImdsCredential } from "../../src/index.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
-import { failure } from "./helpers/failure.js";
-import { type GatedServer, startGatedServer } from "./helpers/gatedServer.js";
+import { failure } from "../helpers/failure.js";
+import { type GatedServer, startGatedServer } from "../helpers/gatedServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 

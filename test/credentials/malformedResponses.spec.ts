@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ArcCredential, AuthenticationError, CloudShellCredential, ImdsCredential } from "../../src/index.js";
 import { type Answer, startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
-import { failure } from "./helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const SECRET = "SECRET-TOKEN-VALUE";

@@ -10,7 +10,7 @@ import { DefaultAzureCredential } from "@azure/identity";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CredentialUnavailableError, detectManagedIdentity, ManagedIdentityChainCredential } from "../../src/index.js";
 import { readTokenCredentialsSetting } from "../../src/detection/azureTokenCredentials.js";
-import { failure } from "../credentials/helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 import { type SeenRequest, startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";

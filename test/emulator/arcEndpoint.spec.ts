@@ -6,7 +6,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { ImdsCredential } from "../../src/index.js";
-import { claimsOf, rawRequest, withQuery } from "./rawRequest.js";
+import { claimsOf, rawRequest, withQuery } from "../helpers/rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

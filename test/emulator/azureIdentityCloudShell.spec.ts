@@ -2,8 +2,8 @@
 import { ManagedIdentityCredential } from "@azure/identity";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { useOnlyEnv } from "./env.js";
-import { claimsOf } from "./rawRequest.js";
+import { useOnlyEnv } from "../helpers/env.js";
+import { claimsOf } from "../helpers/rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -2,7 +2,7 @@
 // api-version 2019-08-01, expires_on as epoch seconds in a string) endpoints.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { claimsOf, rawRequest, withQuery } from "./rawRequest.js";
+import { claimsOf, rawRequest, withQuery } from "../helpers/rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -4,7 +4,7 @@ import net from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { type Emulator, type EmulatorRequestRecord, startEmulator } from "../../src/emulator/index.js";
 import { waitForReal } from "../helpers/fakeClock.js";
-import { rawRequest, withQuery } from "./rawRequest.js";
+import { rawRequest, withQuery } from "../helpers/rawRequest.js";
 
 let emulator: Emulator | undefined;
 afterEach(async () => {

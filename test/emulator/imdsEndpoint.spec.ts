@@ -3,7 +3,7 @@
 import { createPublicKey, verify } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { claimsOf, rawRequest, withQuery } from "./rawRequest.js";
+import { claimsOf, rawRequest, withQuery } from "../helpers/rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { TokenSigner } from "../../src/emulator/tokenSigner.js";
-import { rawRequest, withQuery } from "./rawRequest.js";
+import { rawRequest, withQuery } from "../helpers/rawRequest.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

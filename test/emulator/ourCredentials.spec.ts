@@ -12,8 +12,8 @@ import {
   ImdsCredential,
   ManagedIdentityChainCredential,
 } from "../../src/index.js";
-import { useOnlyEnv } from "./env.js";
-import { claimsOf } from "./rawRequest.js";
+import { useOnlyEnv } from "../helpers/env.js";
+import { claimsOf } from "../helpers/rawRequest.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 let emulator: Emulator;

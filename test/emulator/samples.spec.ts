@@ -8,7 +8,7 @@ import { main as keyVaultArc } from "../../samples/keyVaultArc.js";
 import { main as keyVaultChain } from "../../samples/keyVaultChain.js";
 import { main as keyVaultImds } from "../../samples/keyVaultImds.js";
 import { main as storageBlob } from "../../samples/storageBlob.js";
-import { useOnlyEnv } from "./env.js";
+import { useOnlyEnv } from "../helpers/env.js";
 
 let emulator: Emulator;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
-import type { Answer, TokenServer } from "../../helpers/tokenServer.js";
-import { startTokenServer } from "../../helpers/tokenServer.js";
+import type { Answer, TokenServer } from "./tokenServer.js";
+import { startTokenServer } from "./tokenServer.js";
 
 /** A loopback token server that holds every request until the test answers it. */
 export interface GatedServer extends TokenServer {

@@ -4,13 +4,7 @@ import type http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { expect } from "vitest";
-import {
-  type Answer,
-  type SeenRequest,
-  startTokenServer,
-  tokenAnswer,
-  type TokenServer,
-} from "../helpers/tokenServer.js";
+import { type Answer, type SeenRequest, startTokenServer, tokenAnswer, type TokenServer } from "./tokenServer.js";
 
 /** The token path of the himds agent. */
 export const ARC_TOKEN_PATH = "/metadata/identity/oauth2/token";

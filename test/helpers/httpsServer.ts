@@ -1,7 +1,7 @@
 import type http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import type { Answer, SeenRequest } from "../helpers/tokenServer.js";
+import type { Answer, SeenRequest } from "./tokenServer.js";
 import type { SelfSignedCertificate } from "./selfSignedCertificate.js";
 
 /** A loopback HTTPS server standing in for an Azure service. */

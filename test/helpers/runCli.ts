@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The repository, where `node --import tsx src/cli/main.ts` runs without a build. */
-export const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+export const REPO = fileURLToPath(new URL("../../", import.meta.url));
 export const CLI = path.join(REPO, "src", "cli", "main.ts");
 /** Preloaded into every child: a connection to anything but loopback throws there (test/setup.ts does not reach children). */
 const GUARD = pathToFileURL(path.join(REPO, "test", "helpers", "installLoopbackSocketGuard.ts")).href;

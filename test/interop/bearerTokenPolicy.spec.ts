@@ -18,9 +18,9 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "../arc/himdsAgent.js";
+} from "../helpers/himdsAgent.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
-import { type HttpsServer, startHttpsServer } from "./httpsServer.js";
+import { type HttpsServer, startHttpsServer } from "../helpers/httpsServer.js";
 import { makeSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
 
 const SCOPE = "https://storage.azure.com/.default";

@@ -12,7 +12,7 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "../arc/himdsAgent.js";
+} from "../helpers/himdsAgent.js";
 import { startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";

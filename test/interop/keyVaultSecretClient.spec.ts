@@ -10,9 +10,9 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "../arc/himdsAgent.js";
+} from "../helpers/himdsAgent.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
-import { type HttpsServer, startHttpsServer } from "./httpsServer.js";
+import { type HttpsServer, startHttpsServer } from "../helpers/httpsServer.js";
 import { makeSelfSignedCertificate } from "./selfSignedCertificate.js";
 
 const TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";

@@ -1,7 +1,7 @@
 import { X509Certificate } from "node:crypto";
 import https from "node:https";
 import { describe, expect, it } from "vitest";
-import { startHttpsServer } from "./httpsServer.js";
+import { startHttpsServer } from "../helpers/httpsServer.js";
 import {
   makeSelfSignedCertificate,
   type SelfSignedCertificate,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { format, inspect } from "node:util";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ArcCredential, AuthenticationError, ImdsCredential } from "../../src/index.js";
-import { makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "../arc/himdsAgent.js";
+import { makeTokenFolder, newSecret, startHimdsAgent, type TokenFolder, writeKey } from "../helpers/himdsAgent.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";

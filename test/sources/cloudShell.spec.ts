@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { CloudShellCredential } from "../../src/index.js";
 import { startTokenServer, tokenAnswer, type SeenRequest, type TokenServer } from "../helpers/tokenServer.js";
-import { recordingHttpClient } from "./helpers/recordingHttpClient.js";
+import { recordingHttpClient } from "../helpers/recordingHttpClient.js";
 
 const SCOPE = "https://management.azure.com/.default";
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ImdsCredential } from "../../src/index.js";
 import { startTokenServer, tokenAnswer, type SeenRequest, type TokenServer } from "../helpers/tokenServer.js";
-import { recordingHttpClient } from "./helpers/recordingHttpClient.js";
+import { recordingHttpClient } from "../helpers/recordingHttpClient.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const TOKEN_PATH = "/metadata/identity/oauth2/token";

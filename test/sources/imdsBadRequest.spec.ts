@@ -9,7 +9,7 @@ import {
   ImdsCredential,
   ManagedIdentityChainCredential,
 } from "../../src/index.js";
-import { failure } from "../credentials/helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 import { type Answer, startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const SCOPE = "https://myaccount.documents.azure.com/.default";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { CredentialUnavailableError, WorkloadIdentityCredential } from "../../src/index.js";
-import { failure } from "../credentials/helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 import { startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

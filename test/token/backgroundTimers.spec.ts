@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { type CliRun, cliEnv, closedPort, finished, REPO } from "../cli/helpers/runCli.js";
+import { type CliRun, cliEnv, closedPort, finished, REPO } from "../helpers/runCli.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const CHILD = path.join(REPO, "test", "token", "fixtures", "backgroundRefreshChild.ts");

@@ -1,8 +1,8 @@
 import { AzureLogger, getLogLevel, setLogLevel } from "@azure/logger";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, ImdsCredential } from "../../src/index.js";
-import { type GatedServer, startGatedServer } from "../credentials/helpers/gatedServer.js";
-import { recordingHttpClient } from "../credentials/helpers/recordingHttpClient.js";
+import { type GatedServer, startGatedServer } from "../helpers/gatedServer.js";
+import { recordingHttpClient } from "../helpers/recordingHttpClient.js";
 import { passTimeUntil, useFakeClocks } from "../helpers/fakeClock.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 

@@ -1,7 +1,7 @@
 import type { AccessToken } from "@azure/core-auth";
 import { getEventListeners } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { failure } from "../credentials/helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 import { passTimeUntil, useFakeClocks } from "../helpers/fakeClock.js";
 import { type FetchToken, TokenCache } from "../../src/token/tokenCache.js";
 

@@ -4,9 +4,9 @@
 import { promises as fsPromises } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ArcCredential, AuthenticationError } from "../../src/index.js";
-import { type ArcFolders, makeArcFolders, startArcAgent, unguessable } from "../helpers/arcFixture.js";
-import { tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
+import { ArcCredential, AuthenticationError } from "../../../src/index.js";
+import { type ArcFolders, makeArcFolders, startArcAgent, unguessable } from "../../helpers/arcFixture.js";
+import { tokenAnswer, type TokenServer } from "../../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 // The real functions, taken before any spy replaces them.

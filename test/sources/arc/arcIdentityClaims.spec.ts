@@ -1,7 +1,7 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArcCredential, type ArcCredentialOptions, AuthenticationError } from "../../src/index.js";
-import { tokenAnswer } from "../helpers/tokenServer.js";
+import { ArcCredential, type ArcCredentialOptions, AuthenticationError } from "../../../src/index.js";
+import { tokenAnswer } from "../../helpers/tokenServer.js";
 import {
   type HimdsAgent,
   makeTokenFolder,
@@ -9,7 +9,7 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "./himdsAgent.js";
+} from "../../helpers/himdsAgent.js";
 
 const SCOPE = "https://management.azure.com/.default";
 

@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ArcCredential, AuthenticationError, type AuthenticationErrorCode } from "../../src/index.js";
+import { ArcCredential, AuthenticationError, type AuthenticationErrorCode } from "../../../src/index.js";
 import {
   expectSecretNeverSent,
   type HimdsAgent,
@@ -12,7 +12,7 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "./himdsAgent.js";
+} from "../../helpers/himdsAgent.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 

@@ -2,11 +2,11 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { ArcCredential, AuthenticationError } from "../../src/index.js";
-import { startTokenServer, tokenAnswer, type SeenRequest, type TokenServer } from "../helpers/tokenServer.js";
-import { unsignedJwt } from "./helpers/jwt.js";
-import { failure } from "./helpers/failure.js";
-import { recordingHttpClient } from "./helpers/recordingHttpClient.js";
+import { ArcCredential, AuthenticationError } from "../../../src/index.js";
+import { startTokenServer, tokenAnswer, type SeenRequest, type TokenServer } from "../../helpers/tokenServer.js";
+import { unsignedJwt } from "../../helpers/jwt.js";
+import { failure } from "../../helpers/failure.js";
+import { recordingHttpClient } from "../../helpers/recordingHttpClient.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const TOKEN_PATH = "/metadata/identity/oauth2/token";

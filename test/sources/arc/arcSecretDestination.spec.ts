@@ -10,9 +10,9 @@ import {
 import fc from "fast-check";
 import { promises as fsPromises } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { arcChallengePolicy, ArcCredential, AuthenticationError } from "../../src/index.js";
-import { type ArcFolders, makeArcFolders, startArcAgent, unguessable } from "../helpers/arcFixture.js";
-import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
+import { arcChallengePolicy, ArcCredential, AuthenticationError } from "../../../src/index.js";
+import { type ArcFolders, makeArcFolders, startArcAgent, unguessable } from "../../helpers/arcFixture.js";
+import { startTokenServer, tokenAnswer, type TokenServer } from "../../helpers/tokenServer.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { isLoopbackHost } from "../../src/shared/loopbackHost.js";
-import { parseBasicRealm } from "../../src/sources/arc/basicRealm.js";
+import { isLoopbackHost } from "../../../src/shared/loopbackHost.js";
+import { parseBasicRealm } from "../../../src/sources/arc/basicRealm.js";
 
 describe("isLoopbackHost: where the Arc secret may go", () => {
   it.each(["127.0.0.1", "127.1.2.3", "127.255.255.254", "localhost", "LOCALHOST", "::1", "[::1]"])(

@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { ArcCredential } from "../../src/index.js";
+import { ArcCredential } from "../../../src/index.js";
 import {
   expectSecretNeverSent,
   type HimdsAgent,
@@ -14,10 +14,10 @@ import {
   startHimdsAgent,
   type TokenFolder,
   writeKey,
-} from "./himdsAgent.js";
+} from "../../helpers/himdsAgent.js";
 
 const SCOPE = "https://vault.azure.net/.default";
-const REPO = fileURLToPath(new URL("../../", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const CHILD = fileURLToPath(new URL("./fixtures/arcAsUser.ts", import.meta.url));
 const NOBODY = 65534;
 
