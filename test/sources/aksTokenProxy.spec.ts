@@ -12,7 +12,7 @@ import type { TLSSocket } from "node:tls";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSelfSignedCertificate } from "../../src/emulator/selfSignedCertificate.js";
 import { AuthenticationError, CredentialUnavailableError, WorkloadIdentityCredential } from "../../src/index.js";
-import { failure } from "../credentials/helpers/failure.js";
+import { failure } from "../helpers/failure.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
