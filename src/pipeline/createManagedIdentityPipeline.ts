@@ -1,6 +1,5 @@
 import {
   createEmptyPipeline,
-  logPolicy,
   type Pipeline,
   type PipelinePolicy,
   setClientRequestIdPolicy,
@@ -10,11 +9,9 @@ import {
 import { SDK_VERSION } from "../constants.js";
 import { logger } from "../logger.js";
 import type { AdditionalPolicyConfig } from "../options.js";
+import { redactingLogPolicy } from "./redactingLogPolicy.js";
 import { responseBodyPolicy } from "./responseBodyPolicy.js";
 import { tryTimeoutPolicy } from "./tryTimeoutPolicy.js";
-
-/** Headers whose values are secrets (the Arc file's content, App Service's and Service Fabric's shared secrets): never logged. */
-const SECRET_HEADERS = new Set(["authorization", "x-identity-header", "secret"]);
 
 /** The default bound on one try, connection to last byte. */
 export const DEFAULT_TRY_TIMEOUT_MS = 10_000;
@@ -73,20 +70,12 @@ export function createManagedIdentityPipeline(options: ManagedIdentityPipelineOp
   add(options.challengePolicy);
   add(tryTimeoutPolicy(options.tryTimeoutInMs ?? DEFAULT_TRY_TIMEOUT_MS));
   add(options.transportPolicy);
+  // Request and response dumps are for AZURE_LOG_LEVEL=verbose; info keeps one line per token, retry or decision.
   add(
-    logPolicy({
-      // Request and response dumps are for AZURE_LOG_LEVEL=verbose; info keeps one line per token, retry or decision.
-      logger: logger.verbose,
-      additionalAllowedHeaderNames: [
-        "Metadata",
-        "WWW-Authenticate",
-        // The application may widen the log, but never to a header that carries a secret.
-        ...(options.loggingOptions?.additionalAllowedHeaderNames ?? []).filter(
-          (name) => !SECRET_HEADERS.has(name.toLowerCase()),
-        ),
-      ],
+    redactingLogPolicy({
+      log: logger.verbose,
+      additionalAllowedHeaderNames: options.loggingOptions?.additionalAllowedHeaderNames,
       additionalAllowedQueryParameters: [
-        "api-version",
         "resource",
         ...(options.loggingOptions?.additionalAllowedQueryParameters ?? []),
       ],
