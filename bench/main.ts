@@ -2,7 +2,7 @@
 // on the same loopback fakes, in one run. `npm run bench [-- --quick] [-- --write] [-- --no-namespace]`;
 // see bench/RESULTS.md.
 import { execFileSync } from "node:child_process";
-import { promises as fs, readdirSync, statSync } from "node:fs";
+import { promises as fs, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,7 +24,10 @@ const footprintCache = path.join(cacheFolder, "footprint.json");
 const installFolder = path.join(cacheFolder, "install", "node_modules");
 const installedPackage = path.join(installFolder, "azure-managed-identity");
 const installedBin = path.join(installFolder, ".bin", "azure-managed-identity");
-const THEIRS_SPEC = "@azure/identity@4.14.1";
+/** The footprint installs the very version the side-by-side runs load (the lock file pins one that runs on Node 20). */
+const THEIRS_SPEC = `@azure/identity@${
+  JSON.parse(readFileSync(path.join(root, "node_modules", "@azure", "identity", "package.json"), "utf8")).version
+}`;
 const FOOTPRINT_STATE = "AZURE_MI_BENCH_FOOTPRINT";
 const NETWORK_STATE = "AZURE_MI_BENCH_NETWORK";
 const BUILT_FROM = "AZURE_MI_BENCH_BUILT_FROM";
