@@ -69,9 +69,9 @@ ${EXIT_CODES}
 export const DOCTOR_HELP = `Usage: ${PROGRAM} doctor [options]
 
 Reports what this machine offers for managed identity: the environment variables seen (secrets
-hidden), the source detected and why, each candidate endpoint's reachability with timings, a token
-attempt and the token's decoded claims (never the token itself), and for each failure the likely
-cause and the fix. Off Azure it finishes in about the probe timeout.
+hidden), the source detected and why, each candidate endpoint's reachability with timings, whether
+IMDS offers IMDSv2 (mTLS proof of possession), a token attempt and the token's decoded claims (never
+the token itself), and for each failure the likely cause and the fix. Off Azure it finishes in about the probe timeout.
 
 Options:
   --probe-timeout MS    how long to wait for each endpoint, IMDS probe included (default 1000)

@@ -163,7 +163,10 @@ describe("doctor on a host with nothing", () => {
 
   it("an IMDS that accepts connections and never answers: one probe, ended by the probe timeout", async () => {
     let requests = 0;
-    const hanging = http.createServer(() => void requests++);
+    // The token path only: the IMDSv2 check's one GET of the platform metadata is counted in doctorImdsV2.spec.ts.
+    const hanging = http.createServer((request) => {
+      if (request.url?.startsWith("/metadata/identity/oauth2/token")) requests++;
+    });
     await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
     const { port } = hanging.address() as AddressInfo;
     try {

@@ -23,7 +23,8 @@ import { environmentReport, tokenCredentialsEffect } from "./environmentReport.j
 import { diagnose } from "./findings.js";
 import { checkHttp, checkTcp, timed } from "./reachability.js";
 import { renderReport } from "./renderReport.js";
-import type { DoctorReport, EndpointReport } from "./report.js";
+import { checkImdsV2, imdsV2Url } from "./imdsV2.js";
+import type { DoctorReport, EndpointReport, ImdsV2Check } from "./report.js";
 import { attemptToken } from "./tokenAttempt.js";
 
 const COMMAND = "doctor";
@@ -43,17 +44,41 @@ function probeOnce(timeoutMs: number): ImdsProber {
   };
 }
 
+/** Asks each IMDS host once whether it offers IMDSv2, however many times its endpoint is checked. */
+type ImdsV2Checker = (endpoint: URL) => Promise<ImdsV2Check>;
+
+function imdsV2Once(timeoutMs: number): ImdsV2Checker {
+  const checks = new Map<string, Promise<ImdsV2Check>>();
+  return (endpoint) => {
+    const key = imdsV2Url(endpoint);
+    let check = checks.get(key);
+    if (check === undefined) checks.set(key, (check = checkImdsV2(endpoint, timeoutMs)));
+    return check;
+  };
+}
+
+/** IMDS's own checks, shared by every check of its endpoint. */
+interface ImdsCheckers {
+  probe: ImdsProber;
+  imdsV2: ImdsV2Checker;
+}
+
 /** Checks one endpoint, every check at once so the whole takes at most `timeoutMs`. */
-async function checkEndpoint(
-  candidate: Candidate,
-  timeoutMs: number,
-  probeImdsAt: ImdsProber,
-): Promise<EndpointReport> {
+async function checkEndpoint(candidate: Candidate, timeoutMs: number, imds: ImdsCheckers): Promise<EndpointReport> {
   const { source, url, why } = candidate;
   const report: EndpointReport = { source, url: `${url.origin}${url.pathname}`, why };
   if (source === "imds") {
-    const [tcp, probe] = await Promise.all([checkTcp(url, timeoutMs), timed(() => probeImdsAt(url))]);
-    return { ...report, tcp, probe: { ok: probe.value.present, ms: probe.ms, detail: probe.value.detail } };
+    const [tcp, probe, imdsV2] = await Promise.all([
+      checkTcp(url, timeoutMs),
+      timed(() => imds.probe(url)),
+      imds.imdsV2(url),
+    ]);
+    return {
+      ...report,
+      tcp,
+      probe: { ok: probe.value.present, ms: probe.ms, detail: probe.value.detail },
+      imdsV2,
+    };
   }
   const [tcp, http] = await Promise.all([checkTcp(url, timeoutMs), checkHttp(url, timeoutMs)]);
   return { ...report, tcp, http };
@@ -99,13 +124,14 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
 
   // The detection and the checks of every endpoint the environment names run side by side, IMDS probed once.
   const imdsProbe = probeOnce(probeTimeoutMs);
+  const imds: ImdsCheckers = { probe: imdsProbe, imdsV2: imdsV2Once(probeTimeoutMs) };
   const early = candidateEndpoints({ source: "none" }, env);
   const [detected, earlyReports] = await withProgress(
     io.stderr,
     "checking this machine's managed identity endpoints",
     Promise.all([
       timed(() => detectManagedIdentityWith({ probeTimeoutMs }, imdsProbe)),
-      Promise.all(early.map((candidate) => checkEndpoint(candidate, probeTimeoutMs, imdsProbe))),
+      Promise.all(early.map((candidate) => checkEndpoint(candidate, probeTimeoutMs, imds))),
     ]),
   );
   const detection = { ...detected.value, ms: detected.ms };
@@ -118,7 +144,7 @@ export async function doctorCommand(args: string[], io: CliIo): Promise<ExitCode
       const done = earlyReports.find((report) => report.url === `${candidate.url.origin}${candidate.url.pathname}`);
       return done
         ? Promise.resolve({ ...done, source: candidate.source, why: candidate.why })
-        : checkEndpoint(candidate, probeTimeoutMs, imdsProbe);
+        : checkEndpoint(candidate, probeTimeoutMs, imds);
     }),
   );
 

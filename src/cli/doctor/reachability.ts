@@ -47,14 +47,22 @@ export function checkTcp(url: URL, timeoutMs: number): Promise<TimedCheck> {
  * @internal
  */
 export function checkHttp(url: URL, timeoutMs: number): Promise<TimedCheck> {
+  return getStatus(`${url.origin}${url.pathname}`, timeoutMs);
+}
+
+/**
+ * Sends one plain `GET` to `target` as given (its query included) with no `Metadata` header, no
+ * secret and no proxy, and times the answer's status line; never retried, given up after
+ * `timeoutMs`. Never throws.
+ * @internal
+ */
+export function getStatus(target: string, timeoutMs: number): Promise<TimedCheck> {
   const started = performance.now();
-  const target = `${url.origin}${url.pathname}`;
   return new Promise((resolve) => {
     const options = { method: "GET", agent: false as const, headers: { Connection: "close" } };
-    const request =
-      url.protocol === "https:"
-        ? https.request(target, { ...options, rejectUnauthorized: false })
-        : http.request(target, options);
+    const request = target.startsWith("https:")
+      ? https.request(target, { ...options, rejectUnauthorized: false })
+      : http.request(target, options);
     const done = (check: TimedCheck): void => {
       clearTimeout(timer);
       request.destroy();

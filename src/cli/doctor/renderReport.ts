@@ -1,5 +1,5 @@
 import { titleOf } from "./findings.js";
-import type { DoctorReport, TimedCheck } from "./report.js";
+import type { DoctorReport, ImdsV2Check, TimedCheck } from "./report.js";
 
 const WIDTH = 100;
 
@@ -26,6 +26,21 @@ function check(label: string, result: TimedCheck | undefined): string[] {
     ? `${result.status !== undefined ? `answered ${result.status}` : "ok"} in ${result.ms} ms${result.detail ? `: ${result.detail}` : ""}`
     : `failed after ${result.ms} ms: ${result.detail ?? "no answer"}`;
   return wrap(what, "    ", `    ${label.padEnd(13)} `);
+}
+
+const IMDS_V2_VERDICTS: Record<ImdsV2Check["verdict"], string> = {
+  "v2-capable": "offered (mTLS proof of possession)",
+  "v1-only": "not offered: IMDSv1 only",
+  unknown: "unknown",
+};
+
+function imdsV2Line(result: ImdsV2Check | undefined): string[] {
+  if (result === undefined) return [];
+  const answer =
+    result.status !== undefined
+      ? `getplatformmetadata answered ${result.status} in ${result.ms} ms`
+      : `${result.detail ?? "no answer"}, after ${result.ms} ms`;
+  return wrap(`${IMDS_V2_VERDICTS[result.verdict]} (${answer})`, "    ", `    ${"IMDSv2".padEnd(13)} `);
 }
 
 /**
@@ -65,6 +80,7 @@ export function renderReport(report: DoctorReport): string {
       ...check("TCP connect", endpoint.tcp),
       ...check("HTTP answer", endpoint.http),
       ...check("IMDS probe", endpoint.probe),
+      ...imdsV2Line(endpoint.imdsV2),
     );
   }
 

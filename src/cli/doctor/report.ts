@@ -23,6 +23,17 @@ export interface TimedCheck {
   detail?: string;
 }
 
+/**
+ * IMDS only: whether it offers IMDSv2 (mTLS proof of possession), from one `GET` of its platform metadata
+ * without the `Metadata` header: 400 `v2-capable`, 404 `v1-only`, anything else or no answer `unknown`.
+ * @internal
+ */
+export interface ImdsV2Check extends TimedCheck {
+  verdict: "v2-capable" | "v1-only" | "unknown";
+  /** The URL asked. */
+  url: string;
+}
+
 /** One candidate endpoint and how it answered. @internal */
 export interface EndpointReport {
   source: ManagedIdentitySourceName;
@@ -35,6 +46,8 @@ export interface EndpointReport {
   http?: TimedCheck;
   /** IMDS only: the detection's own probe. */
   probe?: TimedCheck;
+  /** IMDS only: whether it offers IMDSv2. */
+  imdsV2?: ImdsV2Check;
 }
 
 /** The token's claims the doctor shows: who the token is for and from whom; never the token. @internal */
