@@ -21,7 +21,7 @@ import {
 } from "../helpers/himdsAgent.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
 import { type HttpsServer, startHttpsServer } from "../helpers/httpsServer.js";
-import { makeSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
+import { makeSelfSignedCertificate, type SelfSignedCertificate } from "../helpers/selfSignedCertificate.js";
 
 const SCOPE = "https://storage.azure.com/.default";
 
@@ -33,7 +33,7 @@ describe("a credential behind core-rest-pipeline's bearerTokenAuthenticationPoli
   const closers: Array<() => Promise<void>> = [];
 
   beforeAll(async () => {
-    certificate = await makeSelfSignedCertificate();
+    certificate = makeSelfSignedCertificate();
     // The service accepts exactly one token: whichever the current test's credential is expected to fetch.
     service = await startHttpsServer(certificate, (request) =>
       request.headers["authorization"] === `Bearer ${validToken}`

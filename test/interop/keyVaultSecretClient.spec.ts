@@ -13,7 +13,7 @@ import {
 } from "../helpers/himdsAgent.js";
 import { tokenAnswer } from "../helpers/tokenServer.js";
 import { type HttpsServer, startHttpsServer } from "../helpers/httpsServer.js";
-import { makeSelfSignedCertificate } from "./selfSignedCertificate.js";
+import { makeSelfSignedCertificate } from "../helpers/selfSignedCertificate.js";
 
 const TENANT = "72f988bf-0000-0000-0000-2d7cd011db47";
 
@@ -33,7 +33,7 @@ describe("new SecretClient(url, new ArcCredential()) against a loopback Key Vaul
       secret: arcSecret,
       answer: () => tokenAnswer(accessToken),
     });
-    const certificate = await makeSelfSignedCertificate();
+    const certificate = makeSelfSignedCertificate();
     agent = new https.Agent({ ca: certificate.cert });
     // Key Vault's own challenge: the first request goes without a token and learns the tenant and resource.
     vault = await startHttpsServer(certificate, (request) => {

@@ -9,7 +9,7 @@ import {
   ManagedIdentityChainCredential,
   ServiceFabricCredential,
 } from "../../src/index.js";
-import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
+import { makePinnedCertificate, type PinnedCertificate } from "../helpers/selfSignedCertificate.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const SECRET = "sf-secret-header-value";
@@ -22,7 +22,7 @@ interface SeenRequest {
 }
 
 /** A real HTTPS server on loopback with the cluster's self-signed certificate. */
-async function startHttpsTokenServer(certificate: SelfSignedCertificate) {
+async function startHttpsTokenServer(certificate: PinnedCertificate) {
   const requests: SeenRequest[] = [];
   const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     requests.push({
@@ -57,7 +57,7 @@ async function startHttpsTokenServer(certificate: SelfSignedCertificate) {
  * A raw TLS server that records every decrypted byte a client sends after the handshake, and
  * when each TCP connection has closed: proof of what reached the server, at the lowest level.
  */
-async function startRecordingTlsServer(certificate: SelfSignedCertificate) {
+async function startRecordingTlsServer(certificate: PinnedCertificate) {
   let received = Buffer.alloc(0);
   let connections = 0;
   const closed: Promise<void>[] = [];
@@ -90,13 +90,13 @@ function stubServiceFabric(endpoint: string, thumbprint: string): void {
 }
 
 describe("ServiceFabricCredential", () => {
-  let certificate: SelfSignedCertificate;
-  let other: SelfSignedCertificate;
+  let certificate: PinnedCertificate;
+  let other: PinnedCertificate;
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(() => {
-    certificate = createSelfSignedCertificate();
-    other = createSelfSignedCertificate();
+    certificate = makePinnedCertificate();
+    other = makePinnedCertificate();
   });
 
   afterEach(async () => {

@@ -11,9 +11,12 @@ import { bearerTokenAuthenticationPolicy, createEmptyPipeline, createPipelineReq
 import { createDefaultHttpClient } from "@azure/core-rest-pipeline";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ImdsCredential, ServiceFabricCredential } from "../../src/index.js";
-import { makeSelfSignedCertificate } from "../helpers/selfSignedCertificate.js";
 import { startTokenServer, tokenAnswer, type TokenServer } from "../helpers/tokenServer.js";
-import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
+import {
+  makePinnedCertificate,
+  makeSelfSignedCertificate,
+  type PinnedCertificate,
+} from "../helpers/selfSignedCertificate.js";
 
 const SCOPE = "https://vault.azure.net/.default";
 const SECRET = "sf-secret-header-value";
@@ -28,7 +31,7 @@ interface Seen {
 }
 
 /** A loopback Service Fabric token service over TLS: it hands out `tokens` in turn and records each query. */
-async function startServiceFabric(certificate: SelfSignedCertificate, tokens: string[]) {
+async function startServiceFabric(certificate: PinnedCertificate, tokens: string[]) {
   const requests: Seen[] = [];
   const server = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     requests.push({ query: Object.fromEntries(new URL(req.url ?? "/", "https://127.0.0.1").searchParams) });
@@ -58,12 +61,12 @@ async function startServiceFabric(certificate: SelfSignedCertificate, tokens: st
 }
 
 describe("Service Fabric revocation hint", () => {
-  let certificate: SelfSignedCertificate;
+  let certificate: PinnedCertificate;
   const cleanups: (() => Promise<void>)[] = [];
   const savedEnv = { ...process.env };
 
   beforeAll(() => {
-    certificate = createSelfSignedCertificate();
+    certificate = makePinnedCertificate();
   });
   afterEach(async () => {
     process.env = { ...savedEnv };
