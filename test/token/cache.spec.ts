@@ -113,7 +113,9 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
     let restoreLog: () => void;
     let start: number;
     beforeEach(() => {
-      start = Date.now();
+      // A whole second: the endpoint answers expires_on in whole seconds, so a start with a fraction would
+      // put the expiry up to 999 ms before start + 1 h, and the refresh bound below with it.
+      start = Math.floor(Date.now() / 1000) * 1000;
       useFakeClocks(start);
       logs = [];
       const { log } = AzureLogger;
