@@ -1,7 +1,7 @@
 import { startEmulator } from "../emulator/index.js";
 import type { EmulatorEndpointName } from "../emulator/emulatedServer.js";
 import { parseFaultSequence, type FaultOptions } from "../emulator/faults.js";
-import type { EmulatedSourceName, EmulatorOptions } from "../emulator/options.js";
+import { EMULATED_SOURCES, type EmulatedSourceName, type EmulatorOptions } from "../emulator/options.js";
 import { integerOption, parseCommandArgs, stringOption } from "./arguments.js";
 import { ExitCode, type ExitCodeValue } from "./exitCodes.js";
 import { EMULATE_HELP } from "./help.js";
@@ -9,9 +9,18 @@ import type { CliIo } from "./io.js";
 import { UsageError } from "./usageError.js";
 
 const COMMAND = "emulate";
-const EMULATED: readonly EmulatedSourceName[] = ["imds", "arc", "cloudshell", "appservice"];
-/** `--port-base N`: each endpoint at a fixed offset from N, in this order. */
-const PORT_ORDER: readonly EmulatorEndpointName[] = ["imds", "arc", "cloudshell", "appservice", "keyvault"];
+const EMULATED: readonly EmulatedSourceName[] = EMULATED_SOURCES;
+/** `--port-base N`: each endpoint at a fixed offset from N, in this order (the later sources after the Key Vault, so earlier offsets stay). */
+const PORT_ORDER: readonly EmulatorEndpointName[] = [
+  "imds",
+  "arc",
+  "cloudshell",
+  "appservice",
+  "keyvault",
+  "servicefabric",
+  "azureml",
+  "workloadidentity",
+];
 /** After a stop signal, the process exits even if something still holds it open. */
 const FORCED_EXIT_MS = 5_000;
 

@@ -95,7 +95,8 @@ tokens, then prints the environment variables that point a credential at each. E
 logged on stderr. Ctrl+C (SIGINT), SIGTERM or SIGHUP (a closed terminal) stops it cleanly.
 
 Options:
-  --sources LIST        which endpoints: imds,arc,cloudshell,appservice (default: all)
+  --sources LIST        which endpoints: servicefabric,appservice,azureml,cloudshell,arc,
+                        workloadidentity,imds (default: all)
   --fail LIST           answers to successive token requests, then normal ones: e.g. 410,410,200;
                         an HTTP status, 'hang' or 'reset' per request
   --retry-after S       a Retry-After header (seconds) on every injected 410, 429 and 5xx
@@ -103,7 +104,8 @@ Options:
   --hang                accept every token request and never answer it
   --throttle-after N    answer 429 to every token request after the first N
   --port-base N         listen on fixed ports: IMDS N, Arc N+1, Cloud Shell N+2, App Service N+3,
-                        Key Vault N+4 (default: free ports chosen by the system)
+                        Key Vault N+4, Service Fabric N+5, Azure ML N+6, workload identity N+7
+                        (default: free ports chosen by the system)
   --token-folder DIR    Azure Arc: write challenge files here (default: a new private folder)
   --json                print the settings as one line of JSON (endpoints, env, tokenFolder,
                         keyVaultUrl, ca, identities) instead of the text

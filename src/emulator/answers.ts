@@ -1,3 +1,4 @@
+import { timingSafeEqual } from "node:crypto";
 import type { EmulatedAnswer, EmulatedRequest } from "./emulatedServer.js";
 
 const OAUTH_ERROR_CODES: Record<number, string> = {
@@ -65,4 +66,12 @@ export const API_VERSION_FORM = /^\d{4}-\d{2}-\d{2}(-preview)?$/;
 /** Whether a request is for this path; a trailing slash is accepted, as msal-node sends one. @internal */
 export function isPath(request: EmulatedRequest, path: string): boolean {
   return request.url.pathname === path || request.url.pathname === `${path}/`;
+}
+
+/** Whether a presented secret header is the expected one, compared in constant time. @internal */
+export function sameSecret(presented: unknown, expected: string): boolean {
+  if (typeof presented !== "string") return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -1,5 +1,5 @@
-import { randomUUID, timingSafeEqual } from "node:crypto";
-import { EMULATOR_ERROR, injectedDescription, isPath } from "./answers.js";
+import { randomUUID } from "node:crypto";
+import { EMULATOR_ERROR, injectedDescription, isPath, sameSecret } from "./answers.js";
 import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
 import type { ResourceCheck } from "./resourceCheck.js";
@@ -11,12 +11,6 @@ export const APP_SERVICE_TOKEN_PATH = "/msi/token";
 /** App Service's error shape. @internal */
 export function appServiceError(status: number, message: string): EmulatedAnswer {
   return { status, body: { statusCode: status, message, correlationId: randomUUID() } };
-}
-
-function sameSecret(presented: string, expected: string): boolean {
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
 }
 
 /**

@@ -5,7 +5,8 @@ import { emulatorErrorDescription } from "./answers.js";
 import type { FaultInjector } from "./faults.js";
 
 /** The endpoints the emulator serves. */
-export type EmulatorEndpointName = "imds" | "arc" | "cloudshell" | "appservice" | "keyvault";
+export type EmulatorEndpointName =
+  "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity" | "keyvault";
 
 /** A request as an emulated endpoint sees it. @internal */
 export interface EmulatedRequest {
@@ -36,7 +37,10 @@ export interface EndpointBehaviour {
 export interface EmulatorRequestRecord {
   endpoint: EmulatorEndpointName;
   method: string;
-  /** Path and query (the query holds the resource and identity parameters, never a secret). */
+  /**
+   * Path and query (the query holds the resource and identity parameters and Service Fabric's revocation hint,
+   * `xms_cc` and `token_sha256_to_refresh`, never a secret).
+   */
   path: string;
   /** The status answered, or what was done instead. */
   outcome: number | "hang" | "reset";

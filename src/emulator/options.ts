@@ -3,7 +3,19 @@ import type { FaultOptions } from "./faults.js";
 import type { EmulatedIdentities } from "./identities.js";
 
 /** The managed identity sources the emulator can serve. */
-export type EmulatedSourceName = "imds" | "arc" | "cloudshell" | "appservice";
+export type EmulatedSourceName =
+  "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity";
+
+/** Every source the emulator serves, in the registry's order of the library (`src/sources/index.ts`) where it has one. */
+export const EMULATED_SOURCES: readonly EmulatedSourceName[] = [
+  "servicefabric",
+  "appservice",
+  "azureml",
+  "cloudshell",
+  "arc",
+  "workloadidentity",
+  "imds",
+];
 
 /** Options of the emulated Arc agent. */
 export interface EmulatedArcOptions {
@@ -27,7 +39,7 @@ export interface EmulatedArcOptions {
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
-  /** The sources to serve. Default: all of `imds`, `arc`, `cloudshell`, `appservice`. The Key Vault is always served. */
+  /** The sources to serve. Default: all of {@link EMULATED_SOURCES}. The Key Vault is always served. */
   sources?: EmulatedSourceName[];
   /** The loopback address to listen on: `127.0.0.1` (default), `::1` or `localhost`. Nothing else is accepted. */
   host?: string;
@@ -49,6 +61,16 @@ export interface EmulatorOptions {
   appService?: {
     /** The `IDENTITY_HEADER` secret. Default: random. */
     identityHeader?: string;
+  };
+  /** The Service Fabric token service. */
+  serviceFabric?: {
+    /** The `IDENTITY_HEADER` secret (sent as the `secret` header). Default: random. */
+    identityHeader?: string;
+  };
+  /** The Azure ML identity endpoint. */
+  azureMl?: {
+    /** The `MSI_SECRET` secret (sent as the `secret` header). Default: random. */
+    secret?: string;
   };
   /**
    * Resources Microsoft Entra ID does not know in the emulated tenant: every token endpoint answers them
@@ -76,6 +98,12 @@ export interface EmulatorEndpoints {
   cloudshell?: string;
   /** The App Service identity endpoint. */
   appservice?: string;
+  /** The Service Fabric token service (HTTPS, its own self-signed certificate). */
+  servicefabric?: string;
+  /** The Azure ML identity endpoint. */
+  azureml?: string;
+  /** The Microsoft Entra authority host that workload identity exchanges its federated token at. */
+  workloadidentity?: string;
   /** The Key Vault's URL (HTTPS). */
   keyvault: string;
 }

@@ -1,6 +1,10 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, X509Certificate } from "node:crypto";
 import { appServiceEndpoint, APP_SERVICE_TOKEN_PATH } from "./appServiceEndpoint.js";
 import { arcEndpoint } from "./arcEndpoint.js";
+import { AZURE_ML_TOKEN_PATH, azureMlEndpoint } from "./azureMlEndpoint.js";
+import { entraTokenEndpoint } from "./entraTokenEndpoint.js";
+import { type FederatedTokenFile, writeFederatedTokenFile } from "./federatedTokenFile.js";
+import { SERVICE_FABRIC_TOKEN_PATH, serviceFabricEndpoint } from "./serviceFabricEndpoint.js";
 import { ArcChallenges } from "./arcChallenges.js";
 import { cloudShellEndpoint, CLOUD_SHELL_TOKEN_PATH } from "./cloudShellEndpoint.js";
 import {
@@ -15,7 +19,7 @@ import { FaultInjector, type FaultOptions } from "./faults.js";
 import { defaultIdentities, type EmulatedIdentities } from "./identities.js";
 import { IMDS_TOKEN_PATH, imdsEndpoint } from "./imdsEndpoint.js";
 import { keyVaultEndpoint } from "./keyVaultEndpoint.js";
-import type { EmulatedSourceName, EmulatorEndpoints, EmulatorOptions } from "./options.js";
+import { EMULATED_SOURCES, type EmulatedSourceName, type EmulatorEndpoints, type EmulatorOptions } from "./options.js";
 import { ResourceCheck } from "./resourceCheck.js";
 import { createSelfSignedCertificate } from "./selfSignedCertificate.js";
 import { TokenIssuer } from "./tokenIssuer.js";
@@ -43,16 +47,22 @@ export interface Emulator {
   setFaults(faults: FaultOptions, endpoint?: EmulatorEndpointName): void;
   /** The endpoints and the environment variables, for a person to read. */
   describe(): string;
-  /** Stops every endpoint, ends hung requests, and removes the challenge files (and their folder when the emulator made it). */
+  /** Service Fabric's self-signed certificate, PEM (`env.servicefabric.IDENTITY_SERVER_THUMBPRINT` is its SHA-1 thumbprint). `undefined` when Service Fabric is not served. */
+  serviceFabricCertificate: string | undefined;
+  /** Stops every endpoint, ends hung requests, and removes the challenge files (and their folder when the emulator made it) and the federated token file. */
   close(): Promise<void>;
 }
 
-const ALL_SOURCES: EmulatedSourceName[] = ["imds", "arc", "cloudshell", "appservice"];
+const ALL_SOURCES: readonly EmulatedSourceName[] = EMULATED_SOURCES;
+/** The path each source's URL has; workload identity's is the authority host, a bare origin. */
 const TOKEN_PATHS: Record<EmulatedSourceName, string> = {
   imds: IMDS_TOKEN_PATH,
   arc: IMDS_TOKEN_PATH,
   cloudshell: CLOUD_SHELL_TOKEN_PATH,
   appservice: APP_SERVICE_TOKEN_PATH,
+  servicefabric: SERVICE_FABRIC_TOKEN_PATH,
+  azureml: AZURE_ML_TOKEN_PATH,
+  workloadidentity: "",
 };
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 
@@ -66,7 +76,9 @@ function reportEmulatorError(error: unknown, endpoint: EmulatorEndpointName): vo
 const MAX_RECORDS = 1000;
 
 /**
- * Starts local, faithful copies of the IMDS, Azure Arc, Cloud Shell and App Service token endpoints,
+ * Starts local, faithful copies of the IMDS, Azure Arc, Cloud Shell, App Service, Service Fabric (HTTPS, its own
+ * certificate) and Azure ML token endpoints and of Microsoft Entra's token endpoint for workload identity (with the
+ * federated token file it writes),
  * and an HTTPS Key Vault that accepts their tokens, each on its own loopback port. Tokens are real
  * RS256 JWTs signed with a key made at start. Faults (a status sequence, `Retry-After`, latency, a hung
  * connection, throttling) can be injected to test an application's retry handling.
@@ -101,6 +113,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const issuer = new TokenIssuer(signer, identities, options.tokenLifetimeSeconds ?? 24 * 60 * 60);
   const resources = new ResourceCheck(identities.tenantId, options.unknownResources);
   const identityHeader = options.appService?.identityHeader ?? randomBytes(16).toString("hex");
+  const serviceFabricHeader = options.serviceFabric?.identityHeader ?? randomBytes(16).toString("hex");
+  const azureMlSecret = options.azureMl?.secret ?? randomBytes(16).toString("hex");
+  // The cluster's token service has a certificate of its own, pinned by thumbprint, not trusted as a CA.
+  const serviceFabricCertificate = sources.includes("servicefabric") ? createSelfSignedCertificate() : undefined;
+  // Workload identity's federated credential is on a user-assigned identity (the system-assigned one without any).
+  const workloadIdentity = identities.userAssigned[0] ?? identities.systemAssigned ?? undefined;
+  if (sources.includes("workloadidentity") && workloadIdentity === undefined)
+    throw new TypeError(
+      "Workload identity needs an identity: give identities.userAssigned or identities.systemAssigned.",
+    );
   const secrets = options.secrets ?? { "demo-secret": "Hello from the emulated Key Vault" };
   const challenges = sources.includes("arc")
     ? await ArcChallenges.create({
@@ -109,6 +131,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         ttlMs: options.arc?.challengeTtlMs ?? 60_000,
       })
     : undefined;
+  let tokenFile: FederatedTokenFile | undefined;
+  if (sources.includes("workloadidentity") && workloadIdentity) {
+    const now = Math.floor(Date.now() / 1000);
+    // A service account token as the cluster's OIDC issuer signs it, for the audience Entra expects.
+    tokenFile = await writeFederatedTokenFile(
+      signer.sign({
+        aud: "api://AzureADTokenExchange",
+        iss: "https://oidc.emulator.invalid/",
+        iat: now,
+        nbf: now,
+        exp: now + 3600,
+        tid: identities.tenantId,
+        oid: workloadIdentity.objectId,
+        sub: "system:serviceaccount:default:workload-identity-sa",
+      }),
+    );
+  }
 
   const requests: EmulatorRequestRecord[] = [];
   const onRequest = (record: EmulatorRequestRecord): void => {
@@ -139,6 +178,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     }
     if (source === "cloudshell") behaviours.push(cloudShellEndpoint(issuer, resources));
     if (source === "appservice") behaviours.push(appServiceEndpoint(issuer, identityHeader, resources));
+    if (source === "servicefabric") behaviours.push(serviceFabricEndpoint(issuer, serviceFabricHeader, resources));
+    if (source === "azureml") behaviours.push(azureMlEndpoint(issuer, azureMlSecret, resources));
+    if (source === "workloadidentity" && tokenFile && workloadIdentity) {
+      behaviours.push(
+        entraTokenEndpoint(issuer, resources, { identity: workloadIdentity, federatedToken: tokenFile.token }),
+      );
+    }
   }
 
   const started = await Promise.allSettled(
@@ -147,7 +193,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         host,
         port: options.ports?.[behaviour.name] ?? 0,
         faults: injector(behaviour.name),
-        tls: behaviour.name === "keyvault" ? certificate : undefined,
+        tls:
+          behaviour.name === "keyvault"
+            ? certificate
+            : behaviour.name === "servicefabric"
+              ? serviceFabricCertificate
+              : undefined,
         onRequest,
         onError: options.onError ?? reportEmulatorError,
       }),
@@ -161,6 +212,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const closeAll = async (): Promise<void> => {
     await Promise.all([...servers.values()].map((server) => server.close()));
     await challenges?.close();
+    await tokenFile?.close();
   };
   if (failed) {
     await closeAll();
@@ -170,7 +222,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   vaultUrl = `${servers.get("keyvault")!.origin}/`;
   const endpoints: EmulatorEndpoints = { keyvault: vaultUrl };
   for (const source of sources) endpoints[source] = `${servers.get(source)!.origin}${TOKEN_PATHS[source]}`;
-  const env = emulatorEnvironment(endpoints, identityHeader);
+  const env = emulatorEnvironment(endpoints, {
+    appServiceHeader: identityHeader,
+    serviceFabricHeader,
+    // Hex without colons, as a cluster sets it (the library also accepts SHA-256, colons and any case).
+    serviceFabricThumbprint: serviceFabricCertificate
+      ? new X509Certificate(serviceFabricCertificate.cert).fingerprint.replace(/:/g, "")
+      : "",
+    azureMlSecret,
+    workloadIdentity:
+      tokenFile && workloadIdentity
+        ? { tenantId: identities.tenantId, clientId: workloadIdentity.clientId, tokenFile: tokenFile.path }
+        : undefined,
+  });
   let closing: Promise<void> | undefined;
 
   return {
@@ -179,6 +243,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     tokenFolder: challenges?.tokenFolder,
     keyVaultUrl: vaultUrl,
     ca: certificate.cert,
+    serviceFabricCertificate: serviceFabricCertificate?.cert,
     identities,
     tokenSigningKey: signer.publicKeyPem,
     requests,

@@ -189,7 +189,16 @@ describe("emulate's options", () => {
       options: {
         sources: ["imds", "arc"],
         faults: { statusSequence: [410, "hang", 200], retryAfter: 3, latencyMs: 50, hang: true, throttleAfter: 4 },
-        ports: { imds: 40000, arc: 40001, cloudshell: 40002, appservice: 40003, keyvault: 40004 },
+        ports: {
+          imds: 40000,
+          arc: 40001,
+          cloudshell: 40002,
+          appservice: 40003,
+          keyvault: 40004,
+          servicefabric: 40005,
+          azureml: 40006,
+          workloadidentity: 40007,
+        },
         arc: { tokenFolder: "/tmp/x" },
       },
     });
@@ -203,7 +212,7 @@ describe("emulate's options", () => {
     [["--sources", "imds,ftp"], "'ftp' is not one"],
     [["--sources", ","], "--sources takes a list"],
     [["--latency", "1.5"], "--latency must be a whole number"],
-    [["--port-base", "65533"], "--port-base must be a whole number from 1 to 65531"],
+    [["--port-base", "65533"], "--port-base must be a whole number from 1 to 65528"],
     [["--hang=yes"], "--hang"],
   ])("%j is a usage error", (args, message) => {
     expect(() => emulatorOptionsFrom(args)).toThrow(UsageError);

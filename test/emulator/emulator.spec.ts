@@ -33,9 +33,12 @@ describe("startEmulator", () => {
     expect(endpoints.arc).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token$/);
     expect(endpoints.cloudshell).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/oauth2\/token$/);
     expect(endpoints.appservice).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/msi\/token$/);
+    expect(endpoints.servicefabric).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/metadata\/identity\/oauth2\/token$/);
+    expect(endpoints.azureml).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/MSI\/auth$/);
+    expect(endpoints.workloadidentity).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(endpoints.keyvault).toBe(emulator.keyVaultUrl);
     const ports = Object.values(endpoints).map((u) => new URL(u).port);
-    expect(new Set(ports).size).toBe(5);
+    expect(new Set(ports).size).toBe(8);
   });
 
   it("gives the environment each source reads, and prints it with Arc's tokenFolder", async () => {
@@ -46,7 +49,21 @@ describe("startEmulator", () => {
       arc: { IDENTITY_ENDPOINT: endpoints.arc, IMDS_ENDPOINT: new URL(endpoints.arc!).origin },
       cloudshell: { MSI_ENDPOINT: endpoints.cloudshell },
       appservice: { IDENTITY_ENDPOINT: endpoints.appservice, IDENTITY_HEADER: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      servicefabric: {
+        IDENTITY_ENDPOINT: endpoints.servicefabric,
+        IDENTITY_HEADER: expect.stringMatching(/^[0-9a-f]{32}$/),
+        IDENTITY_SERVER_THUMBPRINT: expect.stringMatching(/^[0-9A-F]{40}$/),
+      },
+      azureml: { MSI_ENDPOINT: endpoints.azureml, MSI_SECRET: expect.stringMatching(/^[0-9a-f]{32}$/) },
+      workloadidentity: {
+        AZURE_AUTHORITY_HOST: endpoints.workloadidentity,
+        AZURE_TENANT_ID: emulator.identities.tenantId,
+        AZURE_CLIENT_ID: emulator.identities.userAssigned[0]!.clientId,
+        AZURE_FEDERATED_TOKEN_FILE: expect.stringMatching(/azure-identity-token$/),
+      },
     });
+    // Each host's secret is its own.
+    expect(env.servicefabric!["IDENTITY_HEADER"]).not.toBe(env.appservice!["IDENTITY_HEADER"]);
     const text = emulator.describe();
     expect(text).toContain(
       `export AZURE_POD_IDENTITY_AUTHORITY_HOST='${env.imds!["AZURE_POD_IDENTITY_AUTHORITY_HOST"]}'`,
@@ -83,9 +100,7 @@ describe("startEmulator", () => {
 
   it("listens on loopback only", async () => {
     await expect(startEmulator({ host: "0.0.0.0" })).rejects.toThrow("loopback only");
-    await expect(startEmulator({ sources: ["servicefabric" as never] })).rejects.toThrow(
-      "Unknown source 'servicefabric'",
-    );
+    await expect(startEmulator({ sources: ["ftp" as never] })).rejects.toThrow("Unknown source 'ftp'");
   });
 
   it("records each request's endpoint, path and outcome, and nothing secret", async () => {

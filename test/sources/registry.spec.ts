@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { emulatorEnvironment } from "../../src/emulator/environment.js";
+import { EMULATED_SOURCES } from "../../src/emulator/options.js";
 import { MANAGED_IDENTITY_SOURCES, SOURCE_NAMES, SOURCE_VARIABLES, sourceByName } from "../../src/sources/index.js";
 
 describe("the sources' registry", () => {
@@ -44,15 +45,31 @@ describe("the sources' registry", () => {
         arc: "http://127.0.0.1:2/metadata/identity/oauth2/token",
         cloudshell: "http://127.0.0.1:3/oauth2/token",
         appservice: "http://127.0.0.1:4/msi/token",
+        servicefabric: "https://127.0.0.1:6/metadata/identity/oauth2/token",
+        azureml: "http://127.0.0.1:7/MSI/auth",
+        workloadidentity: "http://127.0.0.1:8",
         keyvault: "https://127.0.0.1:5",
       },
-      "header",
+      {
+        appServiceHeader: "header",
+        serviceFabricHeader: "header",
+        serviceFabricThumbprint: "AB".repeat(20),
+        azureMlSecret: "secret",
+        workloadIdentity: { tenantId: "tenant", clientId: "client", tokenFile: "/tmp/token" },
+      },
     );
+    expect(Object.keys(env).sort()).toEqual([...SOURCE_NAMES].sort());
     for (const [name, variables] of Object.entries(env)) {
       const source = sourceByName(name as never);
-      expect(Object.keys(variables!)).toEqual(
-        source.detectedBy ? [...source.detectedBy] : source.variables.map((variable) => variable.name),
-      );
+      const set = Object.keys(variables!);
+      // What detection looks for, all of it; beyond that only variables the source reads (AZURE_AUTHORITY_HOST).
+      for (const needed of source.detectedBy ?? source.variables.map((variable) => variable.name))
+        expect(set).toContain(needed);
+      for (const variable of set) expect(source.variables.map((known) => known.name)).toContain(variable);
     }
+  });
+
+  it("the emulator serves every source of the registry, in its order", () => {
+    expect([...EMULATED_SOURCES]).toEqual([...SOURCE_NAMES]);
   });
 });
