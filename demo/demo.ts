@@ -10,14 +10,18 @@ import {
   startEmulator,
 } from "../src/emulator/index.js";
 import {
+  AppServiceCredential,
   ArcCredential,
+  AzureMLCredential,
   CloudShellCredential,
   detectManagedIdentity,
   ImdsCredential,
   ManagedIdentityChainCredential,
   type ManagedIdentitySourceName,
+  ServiceFabricCredential,
+  WorkloadIdentityCredential,
 } from "../src/index.js";
-import { SOURCE_VARIABLES as SOURCE_VARIABLE_LIST } from "../src/sources/index.js";
+import { SOURCE_NAMES, SOURCE_VARIABLES as SOURCE_VARIABLE_LIST } from "../src/sources/index.js";
 import { Reporter } from "./reporter.js";
 
 /** Options of {@link runDemo}. @internal */
@@ -87,30 +91,61 @@ function useEnvironment(vars: Record<string, string>): () => void {
   };
 }
 
+/** One credential per source: a source the registry gains without a line here fails the typecheck. */
+const SOURCE_CREDENTIALS: Record<
+  ManagedIdentitySourceName,
+  { credentialName: string; host: string; create(tokenFolder: string | undefined): TokenCredential }
+> = {
+  imds: { credentialName: "ImdsCredential", host: "an Azure VM", create: () => new ImdsCredential() },
+  arc: {
+    credentialName: "ArcCredential",
+    host: "an Azure Arc-enabled server",
+    create: (tokenFolder) => new ArcCredential({ tokenFolder }),
+  },
+  cloudshell: {
+    credentialName: "CloudShellCredential",
+    host: "Azure Cloud Shell",
+    create: () => new CloudShellCredential(),
+  },
+  appservice: {
+    credentialName: "AppServiceCredential",
+    host: "Azure App Service",
+    create: () => new AppServiceCredential(),
+  },
+  servicefabric: {
+    credentialName: "ServiceFabricCredential",
+    host: "a Service Fabric application",
+    create: () => new ServiceFabricCredential(),
+  },
+  azureml: {
+    credentialName: "AzureMLCredential",
+    host: "Azure Machine Learning compute",
+    create: () => new AzureMLCredential(),
+  },
+  workloadidentity: {
+    credentialName: "WorkloadIdentityCredential",
+    host: "an AKS pod with workload identity",
+    create: () => new WorkloadIdentityCredential(),
+  },
+};
+
+/** The order the demo goes through the sources: the classic hosts first, then the registry's others. */
+const DEMO_ORDER: readonly ManagedIdentitySourceName[] = [
+  "imds",
+  "arc",
+  "cloudshell",
+  ...SOURCE_NAMES.filter((name) => !["imds", "arc", "cloudshell"].includes(name)),
+];
+
 function emulatedScenarios(emulator: Emulator, arcAgentPath: string): Scenario[] {
   const tokenFolder = emulator.tokenFolder;
   return [
-    {
-      credentialName: "ImdsCredential",
-      host: "an Azure VM",
-      source: "imds",
-      env: emulator.env.imds,
-      create: () => new ImdsCredential(),
-    },
-    {
-      credentialName: "ArcCredential",
-      host: "an Azure Arc-enabled server",
-      source: "arc",
-      env: emulator.env.arc,
-      create: () => new ArcCredential({ tokenFolder }),
-    },
-    {
-      credentialName: "CloudShellCredential",
-      host: "Azure Cloud Shell",
-      source: "cloudshell",
-      env: emulator.env.cloudshell,
-      create: () => new CloudShellCredential(),
-    },
+    ...DEMO_ORDER.filter((source) => emulator.env[source] !== undefined).map((source) => ({
+      ...SOURCE_CREDENTIALS[source],
+      source,
+      env: emulator.env[source],
+      create: () => SOURCE_CREDENTIALS[source].create(tokenFolder),
+    })),
     {
       credentialName: "ManagedIdentityChainCredential",
       host: "whatever it detects: here the Azure Arc-enabled server",
@@ -123,19 +158,11 @@ function emulatedScenarios(emulator: Emulator, arcAgentPath: string): Scenario[]
 
 function realScenarios(): Scenario[] {
   return [
-    { credentialName: "ImdsCredential", host: "an Azure VM", source: "imds", create: () => new ImdsCredential() },
-    {
-      credentialName: "ArcCredential",
-      host: "an Azure Arc-enabled server",
-      source: "arc",
-      create: () => new ArcCredential(),
-    },
-    {
-      credentialName: "CloudShellCredential",
-      host: "Azure Cloud Shell",
-      source: "cloudshell",
-      create: () => new CloudShellCredential(),
-    },
+    ...DEMO_ORDER.map((source) => ({
+      ...SOURCE_CREDENTIALS[source],
+      source,
+      create: () => SOURCE_CREDENTIALS[source].create(undefined),
+    })),
     {
       credentialName: "ManagedIdentityChainCredential",
       host: "whatever it detects",
@@ -146,8 +173,9 @@ function realScenarios(): Scenario[] {
 }
 
 /**
- * The end-to-end demo: starts the emulator in this process (unless `real`), then, for each of
- * `ImdsCredential`, `ArcCredential`, `CloudShellCredential` and `ManagedIdentityChainCredential`,
+ * The end-to-end demo: starts the emulator in this process (unless `real`), then, for each source's credential
+ * (IMDS, Arc, Cloud Shell, App Service, Service Fabric, Azure ML, workload identity) and
+ * `ManagedIdentityChainCredential`,
  * detects the source, gets a token, gets it again from the cache, and reads a secret with the real
  * `@azure/keyvault-secrets` `SecretClient`, printing every step and the time it took.
  *
@@ -181,7 +209,8 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
     emulator = await report.step(
       "start the emulator",
       () => startEmulator(options.emulatorOptions),
-      (e) => `IMDS, Azure Arc, Cloud Shell, App Service and an HTTPS Key Vault on 127.0.0.1 (vault ${e.keyVaultUrl})`,
+      (e) =>
+        `IMDS, Azure Arc, Cloud Shell, App Service, Service Fabric, Azure ML, workload identity's Entra and an HTTPS Key Vault on 127.0.0.1 (vault ${e.keyVaultUrl})`,
     );
     if (emulator === undefined) return 1;
     vaultUrl = emulator.keyVaultUrl;
@@ -250,7 +279,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<number> {
       await report.step(
         "stop the emulator",
         () => emulator.close(),
-        () => "challenge files and folder removed",
+        () => "challenge files, federated token file and their folders removed",
       );
   }
 

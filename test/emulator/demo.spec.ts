@@ -5,6 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { runDemo } from "../../demo/demo.js";
+import { SOURCE_NAMES } from "../../src/sources/index.js";
 
 // import.meta.dirname needs Node 20.11; this works on every Node 20.
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -14,7 +15,17 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-const CREDENTIALS = ["ImdsCredential", "ArcCredential", "CloudShellCredential", "ManagedIdentityChainCredential"];
+// The seven sources' credentials (one per source of the registry, src/sources/index.ts) and the chain.
+const CREDENTIALS = [
+  "ImdsCredential",
+  "ArcCredential",
+  "CloudShellCredential",
+  "ServiceFabricCredential",
+  "AppServiceCredential",
+  "AzureMLCredential",
+  "WorkloadIdentityCredential",
+  "ManagedIdentityChainCredential",
+];
 
 describe("runDemo on the emulator", () => {
   it("reads the secret through every credential, timing each step, and exits 0", async () => {
@@ -25,12 +36,23 @@ describe("runDemo on the emulator", () => {
     const step = (label: string) => lines.filter((l) => new RegExp(`^  ✓ +\\d+ ms  ${label}`).test(l));
     expect(step("start the emulator")).toHaveLength(1);
     // Each emulated host is detected as itself; the chain's host is the Arc server.
-    expect(step("detect: ").map((l) => /detect: (\w+) — /.exec(l)?.[1])).toEqual(["imds", "arc", "cloudshell", "arc"]);
-    expect(step('getToken\\("https://vault.azure.net/.default"\\): aud https://vault.azure.net')).toHaveLength(4);
-    expect(step("getToken again: the same token, from the cache")).toHaveLength(4);
-    expect(step('SecretClient.getSecret\\("demo-secret"\\): "Hello from the emulated Key Vault"')).toHaveLength(4);
+    expect(step("detect: ").map((l) => /detect: (\w+) — /.exec(l)?.[1])).toEqual([
+      "imds",
+      "arc",
+      "cloudshell",
+      "servicefabric",
+      "appservice",
+      "azureml",
+      "workloadidentity",
+      "arc",
+    ]);
+    // Every source of the registry goes through the demo, with its own credential.
+    expect(new Set(step("detect: ").map((l) => /detect: (\w+) — /.exec(l)?.[1]))).toEqual(new Set(SOURCE_NAMES));
+    expect(step('getToken\\("https://vault.azure.net/.default"\\): aud https://vault.azure.net')).toHaveLength(8);
+    expect(step("getToken again: the same token, from the cache")).toHaveLength(8);
+    expect(step('SecretClient.getSecret\\("demo-secret"\\): "Hello from the emulated Key Vault"')).toHaveLength(8);
     expect(lines.some((l) => l.includes("✗"))).toBe(false);
-    expect(lines.at(-1)).toMatch(/^Done: 4 of 4 credentials read the secret, in \d+ ms\.$/);
+    expect(lines.at(-1)).toMatch(/^Done: 8 of 8 credentials read the secret, in \d+ ms\.$/);
   });
 
   it("puts back the environment it changed", async () => {
@@ -51,7 +73,7 @@ describe("runDemo on the emulator", () => {
     expect(lines.find((l) => l.includes("✗"))).toMatch(
       /✗ +\d+ ms {2}SecretClient\.getSecret\("demo-secret"\): RestError: /,
     );
-    expect(lines.at(-1)).toMatch(/^Failed: 1 step\(s\) failed; 3 of 4 credentials read the secret/);
+    expect(lines.at(-1)).toMatch(/^Failed: 1 step\(s\) failed; 7 of 8 credentials read the secret/);
   });
 });
 
@@ -66,7 +88,7 @@ describe("demo/main.ts (npm start)", () => {
   it("runs the demo and exits 0", () => {
     const result = run();
     expect(result.stderr).toBe("");
-    expect(result.stdout).toContain("Done: 4 of 4 credentials read the secret");
+    expect(result.stdout).toContain("Done: 8 of 8 credentials read the secret");
     expect(result.status).toBe(0);
   });
 
