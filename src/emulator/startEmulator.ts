@@ -135,18 +135,24 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (sources.includes("workloadidentity") && workloadIdentity) {
     const now = Math.floor(Date.now() / 1000);
     // A service account token as the cluster's OIDC issuer signs it, for the audience Entra expects.
-    tokenFile = await writeFederatedTokenFile(
-      signer.sign({
-        aud: "api://AzureADTokenExchange",
-        iss: "https://oidc.emulator.invalid/",
-        iat: now,
-        nbf: now,
-        exp: now + 3600,
-        tid: identities.tenantId,
-        oid: workloadIdentity.objectId,
-        sub: "system:serviceaccount:default:workload-identity-sa",
-      }),
-    );
+    try {
+      tokenFile = await writeFederatedTokenFile(
+        signer.sign({
+          aud: "api://AzureADTokenExchange",
+          iss: "https://oidc.emulator.invalid/",
+          iat: now,
+          nbf: now,
+          exp: now + 3600,
+          tid: identities.tenantId,
+          oid: workloadIdentity.objectId,
+          sub: "system:serviceaccount:default:workload-identity-sa",
+        }),
+      );
+    } catch (error) {
+      // Nothing is left behind by a start that fails: the Arc challenge folder made just before goes too.
+      await challenges?.close();
+      throw error;
+    }
   }
 
   const requests: EmulatorRequestRecord[] = [];

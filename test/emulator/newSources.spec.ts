@@ -8,6 +8,8 @@
 // WorkloadIdentityCredential via ClientAssertionCredential: client_assertion + jwt-bearer at /{tenant}/oauth2/v2.0/token).
 import { createHash, X509Certificate } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import {
@@ -168,6 +170,15 @@ describe("the emulator's Microsoft Entra token endpoint for workload identity", 
     } finally {
       await other.close();
     }
+  });
+
+  it("a token file it cannot write fails the start and leaves no Arc challenge folder behind", async () => {
+    const tokenFolder = path.join(os.tmpdir(), `azure-mi-emulator-test-${process.pid}-${Date.now()}`);
+    vi.stubEnv("TMPDIR", "/nonexistent-azure-mi-emulator-tmp");
+    await expect(startEmulator({ sources: ["arc", "workloadidentity"], arc: { tokenFolder } })).rejects.toThrow(
+      "ENOENT",
+    );
+    expect(existsSync(tokenFolder)).toBe(false);
   });
 
   it("removes the federated token file when it closes", async () => {
