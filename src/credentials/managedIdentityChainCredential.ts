@@ -8,15 +8,15 @@ import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolicy.js";
 import { sourceByName } from "../sources/index.js";
 import type { ManagedIdentitySource } from "../sources/source.js";
-import { createAbortError } from "../shared/abort.js";
+import { backoff } from "../shared/backoff.js";
 import { timerBound } from "../shared/timerBound.js";
+import { waitWithDeadline } from "../shared/waitWithDeadline.js";
 import { resourceOfScopes } from "../token/resource.js";
 import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 /** After IMDS failed to answer, the next probe waits this long, doubling up to the maximum. */
-const PROBE_RETRY_MIN_MS = 5_000;
-const PROBE_RETRY_MAX_MS = 5 * 60_000;
+const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 5 * 60_000 };
 
 /**
  * Options of {@link ManagedIdentityChainCredential}: those of the credentials it may pick (no
@@ -29,52 +29,6 @@ export interface ManagedIdentityChainCredentialOptions
     Omit<DetectManagedIdentityOptions, "probe" | "httpClient"> {}
 
 type Decision = { client: ManagedIdentityClient<never> } | { error: Error };
-
-/**
- * Waits for the shared detection within the caller's own limits: its abort signal and its
- * `requestOptions.timeout` stop this caller only; the detection goes on, and a later call can use it.
- */
-function waitForDetection<T>(promise: Promise<T>, options: GetTokenOptions | undefined): Promise<T> {
-  const signal = options?.abortSignal;
-  const requested = options?.requestOptions?.timeout;
-  // As the cache: 0, negative, NaN or Infinity is no bound.
-  const timeout = timerBound(requested);
-  if (signal === undefined && timeout === undefined) return promise;
-  if (signal?.aborted) return Promise.reject(createAbortError());
-  return new Promise<T>((resolve, reject) => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    const onAbort = (): void => {
-      finish();
-      reject(createAbortError());
-    };
-    signal?.addEventListener("abort", onAbort);
-    if (timeout !== undefined) {
-      timer = setTimeout(() => {
-        finish();
-        reject(
-          new CredentialUnavailableError(
-            `ManagedIdentityChainCredential: the detection of this machine's managed identity did not finish within the caller's timeout of ${requested} ms; it goes on, and a later call uses its result.`,
-            "detection-timeout",
-          ),
-        );
-      }, timeout);
-    }
-    promise.then(
-      (value) => {
-        finish();
-        resolve(value);
-      },
-      (error: unknown) => {
-        finish();
-        reject(error);
-      },
-    );
-  });
-}
 
 /** The caller's options for the token request, its timeout less the time the detection took. */
 function afterDetection(options: GetTokenOptions | undefined, startedAt: number): GetTokenOptions | undefined {
@@ -165,7 +119,18 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     // A bad scope is the caller's mistake: a TypeError before the detection sends anything (a probe included).
     resourceOfScopes(scopes);
     const startedAt = performance.now();
-    const decision = this.#decision ?? (await waitForDetection(this.#decide(), options));
+    // The caller's abort and timeout stop this caller only: the detection goes on, and a later call uses it.
+    const decision =
+      this.#decision ??
+      (await waitWithDeadline(this.#decide(), {
+        abortSignal: options?.abortSignal,
+        timeoutInMs: options?.requestOptions?.timeout,
+        timeoutError: (timeout) =>
+          new CredentialUnavailableError(
+            `ManagedIdentityChainCredential: the detection of this machine's managed identity did not finish within the caller's timeout of ${timeout} ms; it goes on, and a later call uses its result.`,
+            "detection-timeout",
+          ),
+      }));
     if ("error" in decision) throw decision.error;
     // The caller's deadline covers the detection and the token request together.
     return decision.client.getToken(scopes, afterDetection(options, startedAt));
@@ -194,14 +159,14 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     }
     if (detection.source === "none") {
       this.#failures++;
-      const backoff = Math.min(PROBE_RETRY_MIN_MS * 2 ** (this.#failures - 1), PROBE_RETRY_MAX_MS);
+      const wait = backoff(this.#failures, PROBE_BACKOFF);
       // On the monotonic clock: a wall-clock step must neither cut the back-off short nor stretch it for hours.
-      this.#retryAt = performance.now() + backoff;
+      this.#retryAt = performance.now() + wait;
       // The first line stays short (a log line, a chain's summary); what was checked follows, one source a line.
       const [summary = "", ...checks] = detection.reason.split("\n");
       this.#unavailable = new CredentialUnavailableError(
         [
-          `ManagedIdentityChainCredential: ${summary.replace(/[.:]?\s*Checked:$/, "").replace(/\.$/, "")}; not probed again for ${backoff / 1000} s.`,
+          `ManagedIdentityChainCredential: ${summary.replace(/[.:]?\s*Checked:$/, "").replace(/\.$/, "")}; not probed again for ${wait / 1000} s.`,
           ...checks,
         ].join("\n"),
         "not-found",

@@ -2,6 +2,7 @@ import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/c
 import { logger } from "../logger.js";
 import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityRetryOptions } from "../options.js";
+import { backoff } from "../shared/backoff.js";
 import { delay } from "../shared/delay.js";
 import { isTransientNetworkError } from "./networkErrors.js";
 import { parseRetryAfter } from "./retryAfter.js";
@@ -29,14 +30,8 @@ interface RetryRules {
 function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {}): PipelinePolicy {
   checkRetryOptions(options);
   const maxRetries = options.maxRetries ?? rules.defaultMaxRetries;
-  const baseDelay = options.retryDelayInMs ?? DEFAULT_RETRY_DELAY_MS;
   const maxDelay = options.maxRetryDelayInMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
-
-  // Exponential, capped, with jitter between half and all of it.
-  const backoff = (retry: number): number => {
-    const capped = Math.min(baseDelay * 2 ** retry, maxDelay);
-    return capped / 2 + Math.random() * (capped / 2);
-  };
+  const backoffRule = { initialMs: options.retryDelayInMs ?? DEFAULT_RETRY_DELAY_MS, maxMs: maxDelay, jitter: true };
 
   return {
     name: rules.name,
@@ -55,7 +50,7 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
         if (response !== undefined && !rules.retriable(response.status)) return response;
 
         const retryAfter = response && parseRetryAfter(response);
-        let wait = retryAfter ?? backoff(retry);
+        let wait = retryAfter ?? backoff(retry + 1, backoffRule);
         const mustKeepTrying =
           rules.minimumRetryTime !== undefined &&
           response?.status === rules.minimumRetryTime.status &&
