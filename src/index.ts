@@ -15,6 +15,7 @@ export {
 export {
   detectManagedIdentity,
   type DetectManagedIdentityOptions,
+  type ManagedIdentityCheck,
   type ManagedIdentityDetection,
 } from "./detection/detectManagedIdentity.js";
 export {

@@ -1,22 +1,14 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import { detectManagedIdentity, type DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
-import { AuthenticationError, CredentialUnavailableError } from "../errors.js";
-import { describeTokenCredentialsSetting, readTokenCredentialsSetting } from "../detection/azureTokenCredentials.js";
-import { logger } from "../logger.js";
+import type { DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
+import { SourceDecider } from "../detection/sourceDecision.js";
+import { CredentialUnavailableError } from "../errors.js";
 import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolicy.js";
-import { sourceByName } from "../sources/index.js";
-import type { ManagedIdentitySource } from "../sources/source.js";
-import { backoff } from "../shared/backoff.js";
 import { timerBound } from "../shared/timerBound.js";
 import { waitWithDeadline } from "../shared/waitWithDeadline.js";
 import { resourceOfScopes } from "../token/resource.js";
-import { describeIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
-import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
-
-/** After IMDS failed to answer, the next probe waits this long, doubling up to the maximum. */
-const PROBE_BACKOFF = { initialMs: 5_000, maxMs: 5 * 60_000 };
+import { userAssignedIdentity } from "../userAssignedIdentity.js";
 
 /**
  * Options of {@link ManagedIdentityChainCredential}: those of the credentials it may pick (no
@@ -27,8 +19,6 @@ export interface ManagedIdentityChainCredentialOptions
     Omit<ManagedIdentityCredentialOptions, "endpoint">,
     ArcChallengePolicyOptions,
     Omit<DetectManagedIdentityOptions, "probe" | "httpClient"> {}
-
-type Decision = { client: ManagedIdentityClient<never> } | { error: Error };
 
 /** The caller's options for the token request, its timeout less the time the detection took. */
 function afterDetection(options: GetTokenOptions | undefined, startedAt: number): GetTokenOptions | undefined {
@@ -62,16 +52,7 @@ function afterDetection(options: GetTokenOptions | undefined, startedAt: number)
  * ```
  */
 export class ManagedIdentityChainCredential implements TokenCredential {
-  readonly #options: ManagedIdentityChainCredentialOptions;
-  readonly #env: NodeJS.ProcessEnv;
-  #decision: Decision | undefined;
-  #detecting: Promise<Decision> | undefined;
-  /** The last "nothing found", served until `#retryAt` (`performance.now()` milliseconds). */
-  #unavailable: CredentialUnavailableError | undefined;
-  #retryAt = 0;
-  #failures = 0;
-  /** AZURE_TOKEN_CREDENTIALS=WorkloadIdentityCredential: a detection without I/O, so no back-off either. */
-  readonly #workloadOnly: boolean;
+  readonly #decider: SourceDecider;
 
   /**
    * @param options - a user-assigned identity for the source found, the options of the credentials, and
@@ -85,20 +66,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     // Checked now, not when the detection first builds a credential: a bad option is the caller's mistake.
     checkRetryOptions(options.retryOptions);
     checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
-    this.#options = { ...options };
-    this.#env = options.env ?? process.env;
-    // An unknown value is a TypeError now, as in @azure/identity's DefaultAzureCredential; one that excludes
-    // managed identity is unavailable at every getToken, at once and with no I/O.
-    const setting = readTokenCredentialsSetting(this.#env);
-    this.#workloadOnly = setting.effect === "workloadIdentity";
-    if (setting.effect === "excluded") {
-      this.#decision = {
-        error: new CredentialUnavailableError(
-          `ManagedIdentityChainCredential: ${describeTokenCredentialsSetting(setting)} Nothing was sent.`,
-          "excluded",
-        ),
-      };
-    }
+    this.#decider = new SourceDecider("ManagedIdentityChainCredential", { ...options }, options.env ?? process.env);
   }
 
   /**
@@ -110,7 +78,7 @@ export class ManagedIdentityChainCredential implements TokenCredential {
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     // Once decided, hand the client's promise back as is: an async wrapper would allocate a second
     // promise and cost extra microtask turns on every cache hit.
-    const decision = this.#decision;
+    const decision = this.#decider.decided;
     if (decision !== undefined && "client" in decision) return decision.client.getToken(scopes, options);
     return this.#getTokenUndecided(scopes, options);
   }
@@ -121,8 +89,8 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     const startedAt = performance.now();
     // The caller's abort and timeout stop this caller only: the detection goes on, and a later call uses it.
     const decision =
-      this.#decision ??
-      (await waitWithDeadline(this.#decide(), {
+      this.#decider.decided ??
+      (await waitWithDeadline(this.#decider.decide(), {
         abortSignal: options?.abortSignal,
         timeoutInMs: options?.requestOptions?.timeout,
         timeoutError: (timeout) =>
@@ -134,78 +102,5 @@ export class ManagedIdentityChainCredential implements TokenCredential {
     if ("error" in decision) throw decision.error;
     // The caller's deadline covers the detection and the token request together.
     return decision.client.getToken(scopes, afterDetection(options, startedAt));
-  }
-
-  #decide(): Promise<Decision> {
-    if (this.#unavailable !== undefined && performance.now() < this.#retryAt) return Promise.reject(this.#unavailable);
-    this.#detecting ??= this.#detect().finally(() => {
-      this.#detecting = undefined;
-    });
-    return this.#detecting;
-  }
-
-  async #detect(): Promise<Decision> {
-    const options = this.#options;
-    const detection = await detectManagedIdentity({
-      env: this.#env,
-      probeTimeoutMs: options.probeTimeoutMs,
-      arcAgentPath: options.arcAgentPath,
-      httpClient: options.httpClient,
-    });
-    if (detection.source === "none" && this.#workloadOnly) {
-      const error = new CredentialUnavailableError(`ManagedIdentityChainCredential: ${detection.reason}`, "not-found");
-      logger.info(error.message);
-      throw error;
-    }
-    if (detection.source === "none") {
-      this.#failures++;
-      const wait = backoff(this.#failures, PROBE_BACKOFF);
-      // On the monotonic clock: a wall-clock step must neither cut the back-off short nor stretch it for hours.
-      this.#retryAt = performance.now() + wait;
-      // The first line stays short (a log line, a chain's summary); what was checked follows, one source a line.
-      const [summary = "", ...checks] = detection.reason.split("\n");
-      this.#unavailable = new CredentialUnavailableError(
-        [
-          `ManagedIdentityChainCredential: ${summary.replace(/[.:]?\s*Checked:$/, "").replace(/\.$/, "")}; not probed again for ${wait / 1000} s.`,
-          ...checks,
-        ].join("\n"),
-        "not-found",
-      );
-      // One line at info (the decision), what was checked at verbose.
-      logger.info(this.#unavailable.message.split("\n")[0]!);
-      if (checks.length > 0) logger.verbose(this.#unavailable.message);
-      throw this.#unavailable;
-    }
-    this.#unavailable = undefined;
-    this.#decision = this.#use(sourceByName(detection.source), detection.reason);
-    return this.#decision;
-  }
-
-  /** Builds the client of the source found, or the error it will always give. */
-  #use(source: ManagedIdentitySource<never>, reason: string): Decision {
-    const identity = userAssignedIdentity(this.#options);
-    if (identity !== undefined && source.identityParameters[identity.kind] === undefined) {
-      const error = new CredentialUnavailableError(
-        `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), which cannot use ${describeIdentity(identity)}: ${source.identityRestriction ?? "it takes no user-assigned identity"}. Nothing was sent.`,
-        "identity-not-supported",
-      );
-      logger.warning(error.message);
-      return { error };
-    }
-    try {
-      const client = new ManagedIdentityClient(source, this.#options as never, this.#env);
-      logger.info(`ManagedIdentityChainCredential: using ${reason}`);
-      return { client };
-    } catch (error) {
-      // The environment names the source but its configuration is malformed: that is a failure, not an absence.
-      const failure = new AuthenticationError(
-        `ManagedIdentityChainCredential: this machine offers ${source.displayName} (${reason}), but it is misconfigured: ${(error as Error).message}`,
-        undefined,
-        undefined,
-        "misconfigured",
-      );
-      logger.warning(failure.message);
-      return { error: failure };
-    }
   }
 }

@@ -2,7 +2,7 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { imdsSource } from "../sources/imds.js";
-import { SOURCES } from "../sources/index.js";
+import { sourceByName, SOURCES } from "../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../sources/source.js";
 import {
   describeTokenCredentialsSetting,
@@ -31,26 +31,55 @@ export interface DetectManagedIdentityOptions {
 }
 
 /**
- * Which managed identity source this machine offers, and why.
+ * One source the detection checked and passed over, and what it saw there.
+ */
+export interface ManagedIdentityCheck {
+  /** The source checked. */
+  source: ManagedIdentitySourceName;
+  /**
+   * What it saw, in words: the variables not set, the agent not installed, or for IMDS what the probe got
+   * (`"IDENTITY_HEADER not set"`, `"nothing answers at http://…: … (ECONNREFUSED)"`).
+   */
+  detail: string;
+}
+
+/**
+ * Which managed identity source this machine offers, and why. `reason` is for people; tools read
+ * `source`, `checked` and `unusable`, never the reason's text.
  */
 export interface ManagedIdentityDetection {
   /** The source, or `"none"` when nothing was found. */
   source: ManagedIdentitySourceName | "none";
   /** The token endpoint the source would use, without query; `undefined` for `"none"` or a malformed one. */
   endpoint: string | undefined;
-  /** Why: the variables that selected the source, or everything that was checked. */
+  /** Why, in words: the variables that selected the source, or everything that was checked. */
   reason: string;
+  /**
+   * The sources checked and passed over, in the order they were checked (IMDS last, when its probe found
+   * nothing). Empty when nothing needed checking (`AZURE_TOKEN_CREDENTIALS` excludes managed identity).
+   */
+  checked: ManagedIdentityCheck[];
+  /**
+   * Set when the source found cannot be used as the environment configures it: why its endpoint is
+   * unusable (a variable that is not a URL, an http URL where https is required).
+   */
+  unusable?: string;
+}
+
+/** The first words of the reason when nothing was found. @internal */
+export const NOTHING_FOUND = "No managed identity found on this machine";
+
+/** One check as the reason shows it: `"App Service (IDENTITY_HEADER not set)"`. @internal */
+export function describeCheck(check: ManagedIdentityCheck): string {
+  return `${sourceByName(check.source).displayName} (${check.detail})`;
 }
 
 /** The sources checked before the fallback (IMDS), in registry order: those that can detect themselves. */
 const DETECTABLE = SOURCES.filter((source) => source.detectedBy !== undefined || source.detect !== undefined);
 
-/**
- * "Nothing found": a short first line, then what was checked, one source per line, so that a message
- * built on it (the chain's) stays readable in a log.
- */
-function nothingFound(checked: readonly string[]): string {
-  return `No managed identity found on this machine. Checked:\n${checked.map((check) => `  ${check}`).join("\n")}`;
+/** "Nothing found": a short first line, then what was checked, one source per line, readable in a log. */
+function nothingFound(checked: readonly ManagedIdentityCheck[]): string {
+  return `${NOTHING_FOUND}. Checked:\n${checked.map((check) => `  ${describeCheck(check)}`).join("\n")}`;
 }
 
 function list(names: readonly string[]): string {
@@ -73,6 +102,7 @@ function found(
   source: ManagedIdentitySource<never>,
   why: string,
   env: NodeJS.ProcessEnv,
+  checked: ManagedIdentityCheck[],
   because = "",
 ): ManagedIdentityDetection {
   const { endpoint, problem } = endpointOf(source, env);
@@ -80,6 +110,8 @@ function found(
     source: source.name,
     endpoint,
     reason: `${because}${source.displayName}: ${why}${problem ? `, but its endpoint is unusable: ${problem}` : "."}`,
+    checked,
+    ...(problem === undefined ? {} : { unusable: problem }),
   };
 }
 
@@ -118,19 +150,29 @@ export async function detectManagedIdentityWith(
 ): Promise<ManagedIdentityDetection> {
   checkWholeNumber(options.probeTimeoutMs, "probeTimeoutMs", MILLISECONDS_RANGE);
   const env = options.env ?? process.env;
-  const checked: string[] = [];
+  const checked: ManagedIdentityCheck[] = [];
 
   let setting: TokenCredentialsSetting;
   try {
     setting = readTokenCredentialsSetting(env);
   } catch (error) {
     // Diagnostics never throw: the chain refuses the value at construction, the reason says why.
-    return { source: "none", endpoint: undefined, reason: `No managed identity: ${(error as Error).message}` };
+    return {
+      source: "none",
+      endpoint: undefined,
+      reason: `No managed identity: ${(error as Error).message}`,
+      checked,
+    };
   }
   // Set to something other than prod: the reason starts with it.
   const because = setting.value === undefined ? "" : `${describeTokenCredentialsSetting(setting)} `;
   if (setting.effect === "excluded") {
-    return { source: "none", endpoint: undefined, reason: `No managed identity: ${because}Nothing was checked.` };
+    return {
+      source: "none",
+      endpoint: undefined,
+      reason: `No managed identity: ${because}Nothing was checked.`,
+      checked,
+    };
   }
   const candidates =
     setting.effect === "workloadIdentity"
@@ -141,28 +183,31 @@ export async function detectManagedIdentityWith(
     const variables = source.detectedBy ?? [];
     const unset = variables.filter((name) => readEnv(name, env) === undefined);
     if (variables.length > 0 && unset.length === 0)
-      return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env, because);
+      return found(source, `${list(variables)} ${variables.length === 1 ? "is" : "are"} set`, env, checked, because);
     const notSet = unset.length > 0 ? [`${list(unset)} not set`] : [];
     const hook = await source.detect?.({ env, arcAgentPath: options.arcAgentPath });
-    if (hook?.found) return found(source, hook.why, env, because);
-    checked.push(`${source.displayName} (${[...notSet, ...(hook ? [hook.checked] : [])].join(", ")})`);
+    if (hook?.found) return found(source, hook.why, env, checked, because);
+    checked.push({ source: source.name, detail: [...notSet, ...(hook ? [hook.checked] : [])].join(", ") });
   }
 
   if (setting.effect === "workloadIdentity") {
     return {
       source: "none",
       endpoint: undefined,
-      reason: `No managed identity: ${because}Checked: ${checked.join("; ")}.`,
+      reason: `No managed identity: ${because}Checked: ${checked.map(describeCheck).join("; ")}.`,
+      checked,
     };
   }
 
   const imds = endpointOf(imdsSource as ManagedIdentitySource<never>, env);
-  const assumed = `nothing else matched (${checked.join("; ")})`;
+  const assumed = `nothing else matched (${checked.map(describeCheck).join("; ")})`;
   if (imds.endpoint === undefined) {
     return {
       source: "imds",
       endpoint: undefined,
       reason: `IMDS: ${assumed}, but its endpoint is unusable: ${imds.problem}`,
+      checked,
+      unusable: imds.problem!,
     };
   }
   if (options.probe === false || setting.effect === "managedIdentity") {
@@ -170,9 +215,13 @@ export async function detectManagedIdentityWith(
       source: "imds",
       endpoint: imds.endpoint,
       reason: `${because}IMDS, assumed without a probe: ${assumed}.`,
+      checked,
     };
   }
   const probe = await probeAt(new URL(imds.endpoint));
-  if (probe.present) return { source: "imds", endpoint: imds.endpoint, reason: `IMDS: ${probe.detail}; ${assumed}.` };
-  return { source: "none", endpoint: undefined, reason: nothingFound([...checked, `IMDS (${probe.detail})`]) };
+  if (probe.present) {
+    return { source: "imds", endpoint: imds.endpoint, reason: `IMDS: ${probe.detail}; ${assumed}.`, checked };
+  }
+  checked.push({ source: "imds", detail: probe.detail });
+  return { source: "none", endpoint: undefined, reason: nothingFound(checked), checked };
 }

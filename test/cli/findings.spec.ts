@@ -267,11 +267,21 @@ describe("diagnose: the machine", () => {
         detection: {
           source: "arc",
           reason: "Azure Arc: …, but its endpoint is unusable: IDENTITY_ENDPOINT is not a URL: 'x'.",
+          unusable: "IDENTITY_ENDPOINT is not a URL: 'x'.",
           ms: 1,
         },
       }),
     );
     expect(findings.map((f) => f.id)).toEqual(["endpoint-unusable"]);
+  });
+
+  it("reads the detection's fields, never its reason's words", () => {
+    const findings = diagnose(
+      input({
+        detection: { source: "arc", reason: "Azure Arc: the word unusable in a reason is just a word.", ms: 1 },
+      }),
+    );
+    expect(findings.map((f) => f.id)).not.toContain("endpoint-unusable");
   });
 
   it("nothing found: one finding that says what to do on Azure and off it", () => {

@@ -107,6 +107,19 @@ describe("detectManagedIdentity", () => {
     expect(detection.source).toBe("servicefabric");
     expect(detection.endpoint).toBeUndefined();
     expect(detection.reason).toMatch(/unusable: IDENTITY_ENDPOINT must be an https URL/);
+    // Tools read the field, never the reason's words.
+    expect(detection.unusable).toMatch(/^IDENTITY_ENDPOINT must be an https URL/);
+  });
+
+  it("has no unusable field when the endpoint is fine, and lists what it passed over before the source found", async () => {
+    const detection = await detect(CLOUD_SHELL);
+    expect(detection.unusable).toBeUndefined();
+    expect(detection.checked).toEqual([
+      { source: "servicefabric", detail: "IDENTITY_ENDPOINT, IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT not set" },
+      { source: "appservice", detail: "IDENTITY_ENDPOINT and IDENTITY_HEADER not set" },
+      { source: "azureml", detail: "MSI_SECRET not set" },
+    ]);
+    expect((await detect(SERVICE_FABRIC)).checked).toEqual([]);
   });
 
   describe("the Arc agent file", () => {
@@ -116,6 +129,15 @@ describe("detectManagedIdentity", () => {
         source: "arc",
         endpoint: "http://127.0.0.1:40342/metadata/identity/oauth2/token",
         reason: `Azure Arc: the Azure Connected Machine agent is installed (${agent}).`,
+        checked: [
+          {
+            source: "servicefabric",
+            detail: "IDENTITY_ENDPOINT, IDENTITY_HEADER and IDENTITY_SERVER_THUMBPRINT not set",
+          },
+          { source: "appservice", detail: "IDENTITY_ENDPOINT and IDENTITY_HEADER not set" },
+          { source: "azureml", detail: "MSI_ENDPOINT and MSI_SECRET not set" },
+          { source: "cloudshell", detail: "MSI_ENDPOINT not set" },
+        ],
       });
     });
 
@@ -178,6 +200,18 @@ describe("detectManagedIdentity", () => {
           "  Workload identity (AZURE_FEDERATED_TOKEN_FILE, AZURE_CLIENT_ID and AZURE_TENANT_ID not set)\n" +
           `  IMDS (nothing answers at ${origin}/metadata/identity/oauth2/token: connect ECONNREFUSED ${origin.slice("http://".length)} (ECONNREFUSED))`,
       );
+      // The same, as fields.
+      expect(detection.checked.map((check) => check.source)).toEqual([
+        "servicefabric",
+        "appservice",
+        "azureml",
+        "cloudshell",
+        "arc",
+        "workloadidentity",
+        "imds",
+      ]);
+      expect(detection.checked[1]).toEqual({ source: "appservice", detail: "IDENTITY_HEADER not set" });
+      expect(detection.checked.at(-1)?.detail).toMatch(/^nothing answers at .*\(ECONNREFUSED\)$/);
     });
   });
 });

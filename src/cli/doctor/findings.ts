@@ -239,7 +239,7 @@ export function diagnose(input: DiagnosisInput): Finding[] {
     }
   }
 
-  if (/unusable/.test(detection.reason)) {
+  if (detection.unusable !== undefined) {
     add({
       id: "endpoint-unusable",
       severity: "error",

@@ -91,7 +91,14 @@ export interface DoctorReport {
   environment: VariableReport[];
   /** What AZURE_TOKEN_CREDENTIALS does to managed identity here, in words. */
   tokenCredentials?: string;
-  detection: { source: ManagedIdentitySourceName | "none"; endpoint?: string; reason: string; ms: number };
+  detection: {
+    source: ManagedIdentitySourceName | "none";
+    endpoint?: string;
+    reason: string;
+    /** Why the endpoint of the source found is unusable, when it is. */
+    unusable?: string;
+    ms: number;
+  };
   endpoints: EndpointReport[];
   /** Azure Arc only: whether this process may enter the agent's token folder. */
   arcTokenFolder?: { path: string; ok: boolean; detail: string };
