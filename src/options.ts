@@ -42,6 +42,11 @@ export interface ManagedIdentityCredentialOptions {
    * and the token path appended.
    */
   endpoint?: string;
+  /**
+   * The environment variables the credential reads, in place of `process.env` (an emulator hands each source's
+   * over). Read once, at construction. Default: `process.env`.
+   */
+  env?: NodeJS.ProcessEnv;
   /** How the token endpoint is retried. */
   retryOptions?: ManagedIdentityRetryOptions;
   /** The HTTP client that sends the requests; the default is Node's `http`/`https`, never through a proxy. */

@@ -2,7 +2,7 @@ import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { imdsSource } from "../sources/imds.js";
-import { sourceByName, SOURCES } from "../sources/index.js";
+import { environmentEndpoint, sourceByName, SOURCES } from "../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../sources/source.js";
 import {
   describeTokenCredentialsSetting,
@@ -86,12 +86,9 @@ function list(names: readonly string[]): string {
   return names.length <= 1 ? names.join("") : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
 }
 
-function endpointOf(
-  source: ManagedIdentitySource<never>,
-  env: NodeJS.ProcessEnv,
-): { endpoint?: string; problem?: string } {
+function endpointOf(source: ManagedIdentitySource, env: NodeJS.ProcessEnv): { endpoint?: string; problem?: string } {
   try {
-    const url = source.endpoint({} as never, env);
+    const url = environmentEndpoint(source, env);
     return { endpoint: `${url.origin}${url.pathname}` };
   } catch (error) {
     return { problem: (error as Error).message };
@@ -199,7 +196,7 @@ export async function detectManagedIdentityWith(
     };
   }
 
-  const imds = endpointOf(imdsSource as ManagedIdentitySource<never>, env);
+  const imds = endpointOf(imdsSource, env);
   const assumed = `nothing else matched (${checked.map(describeCheck).join("; ")})`;
   if (imds.endpoint === undefined) {
     return {

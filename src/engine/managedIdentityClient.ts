@@ -8,7 +8,7 @@ import { createManagedIdentityPipeline } from "../pipeline/createManagedIdentity
 import { sharedManagedIdentityHttpClient } from "../pipeline/managedIdentityHttpClient.js";
 import { createTokenRequest } from "./createTokenRequest.js";
 import { imdsRetryPolicy, managedIdentityRetryPolicy } from "../pipeline/retryPolicy.js";
-import type { ManagedIdentitySource } from "../sources/source.js";
+import type { ManagedIdentitySource, SourceConfiguration } from "../sources/source.js";
 import { claimsMatchIdentity, decodeJwtClaims } from "../token/jwtClaims.js";
 import { InvalidTokenResponseError, parseTokenResponse } from "../token/parseTokenResponse.js";
 import { singleScope } from "../token/resource.js";
@@ -25,9 +25,10 @@ import { scrubError, scrubSecrets } from "./secretScrubbing.js";
 export class ManagedIdentityClient<
   TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
 > {
-  /** The token endpoint, without query; `undefined` when the environment names none. */
-  readonly endpoint: URL | undefined;
-  private readonly endpointError: Error | undefined;
+  /** What the source read from the options and the environment; `undefined` when the environment names no such source. */
+  private readonly configuration: SourceConfiguration | undefined;
+  /** Why there is no configuration: said at `getToken`. */
+  private readonly configurationError: Error | undefined;
   private readonly identity: UserAssignedIdentity | undefined;
   private readonly identityParameter: [string, string] | undefined;
   private readonly pipeline: Pipeline;
@@ -38,8 +39,9 @@ export class ManagedIdentityClient<
 
   constructor(
     readonly source: ManagedIdentitySource<TOptions>,
-    private readonly options: TOptions,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    options: TOptions,
+    // Every variable the source reads, read once by its configure below.
+    env: NodeJS.ProcessEnv = options.env ?? process.env,
   ) {
     this.identity = userAssignedIdentity(options);
     checkRetryOptions(options.retryOptions);
@@ -53,18 +55,18 @@ export class ManagedIdentityClient<
       this.identityParameter = [parameter, this.identity.value];
     }
 
-    let endpoint: URL | undefined;
+    // Read once, here: a malformed setting is the application's mistake (a TypeError, now); a missing one, or a
+    // misconfigured source, means "not here" or "cannot be used" (said at getToken, before anything is sent).
     try {
-      endpoint = source.endpoint(options, env);
+      this.configuration = source.configure(options, env);
     } catch (error) {
-      // A malformed URL is the application's mistake: say so now. A missing one means "not here": say so at getToken.
       if (error instanceof TypeError) throw error;
-      this.endpointError = error as Error;
+      this.configurationError = error as Error;
     }
-    this.endpoint = endpoint;
+    const endpoint = this.configuration?.endpoint;
     this.endpointText = endpoint ? `${endpoint.origin}${endpoint.pathname}` : "(no endpoint)";
 
-    const policies = source.policies?.(options, env) ?? {};
+    const policies = this.configuration?.policies ?? {};
     const retry = source.retry === "imds" ? imdsRetryPolicy : managedIdentityRetryPolicy;
     this.pipeline = createManagedIdentityPipeline({
       headerPolicies: policies.headers,
@@ -108,9 +110,8 @@ export class ManagedIdentityClient<
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     try {
       // Most sources keep one cache; workload identity keeps one per tenant and CAE opt-in (and may refuse a tenant).
-      const cache = this.source.cachePartition
-        ? this.cacheFor(this.source.cachePartition(this.options, this.env, options))
-        : this.cache;
+      const partition = this.configuration?.cachePartition;
+      const cache = partition ? this.cacheFor(partition(options)) : this.cache;
       return cache.getToken(typeof scopes === "string" ? scopes : singleScope(scopes), options);
     } catch (error) {
       return Promise.reject(error);
@@ -123,16 +124,14 @@ export class ManagedIdentityClient<
     options: GetTokenOptions | undefined,
     revoked: AccessToken | undefined,
   ): Promise<AccessToken> {
-    const { source, endpoint } = this;
-    if (endpoint === undefined) throw this.endpointError;
+    const { source, configuration } = this;
+    if (configuration === undefined) throw this.configurationError;
+    const { endpoint } = configuration;
     const context = { source: source as ManagedIdentitySource<never>, endpoint: this.endpointText };
 
-    const description = await source.request({
-      endpoint,
+    const description = await configuration.request({
       resource,
       identityParameter: this.identityParameter,
-      env: this.env,
-      options: this.options,
       claims: options?.claims || undefined,
       enableCae: options?.enableCae === true,
       revokedToken: revoked?.token,

@@ -66,16 +66,6 @@ export function readAksTokenProxy(env: NodeJS.ProcessEnv): AksTokenProxy | undef
   return { url, sniName, caFile, caData };
 }
 
-/**
- * The token URL behind the proxy: its origin and path, then `/{tenant}/oauth2/v2.0/token`.
- * @internal
- */
-export function aksTokenUrl(proxy: AksTokenProxy, tenantId: string): URL {
-  const url = new URL(proxy.url.origin);
-  url.pathname = `${proxy.url.pathname.replace(/\/+$/, "")}/${tenantId}/oauth2/v2.0/token`;
-  return url;
-}
-
 /** Whether a PEM text holds at least one certificate Node can parse. */
 function holdsCertificate(pem: string): boolean {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];

@@ -23,20 +23,28 @@ export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOp
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "mi_res_id" },
   retry: "standard",
   detectedBy: ["IDENTITY_ENDPOINT", "IDENTITY_HEADER"],
-  endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (readEnv("IDENTITY_HEADER", env) === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
-    const endpoint = readEnv("IDENTITY_ENDPOINT", env);
-    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    return parseEndpoint(endpoint, "IDENTITY_ENDPOINT");
-  },
-  request({ resource, identityParameter, env }) {
-    // Read per request: the platform may rotate the header value.
+  configure(options: ManagedIdentityCredentialOptions, env) {
+    // The platform sets a new IDENTITY_HEADER when it restarts the app: a new process, a new environment.
     const secret = readEnv("IDENTITY_HEADER", env);
     if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    const query: Record<string, string> = { "api-version": "2019-08-01", resource };
-    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
-    return { method: "GET", query, headers: { "X-IDENTITY-HEADER": secret }, secrets: { IDENTITY_HEADER: secret } };
+    const [value, from] =
+      options.endpoint !== undefined
+        ? [options.endpoint, "The endpoint option"]
+        : [readEnv("IDENTITY_ENDPOINT", env), "IDENTITY_ENDPOINT"];
+    if (value === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
+    return {
+      endpoint: parseEndpoint(value, from),
+      request({ resource, identityParameter }) {
+        const query: Record<string, string> = { "api-version": "2019-08-01", resource };
+        if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+        return {
+          method: "GET",
+          query,
+          headers: { "X-IDENTITY-HEADER": secret },
+          secrets: { IDENTITY_HEADER: secret },
+        };
+      },
+    };
   },
   troubleshooting:
     "Check that a managed identity is enabled on the app (az webapp identity show, or az containerapp identity show) and, for a user-assigned identity, that it is assigned to the app.",

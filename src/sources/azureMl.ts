@@ -25,21 +25,25 @@ export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptio
   identityRestriction: "Azure Machine Learning names a user-assigned identity by its client id only",
   retry: "standard",
   detectedBy: ["MSI_ENDPOINT", "MSI_SECRET"],
-  endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (readEnv("MSI_SECRET", env) === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
-    const endpoint = readEnv("MSI_ENDPOINT", env);
-    if (endpoint === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    return parseEndpoint(endpoint, "MSI_ENDPOINT");
-  },
-  request({ resource, identityParameter, env }) {
+  configure(options: ManagedIdentityCredentialOptions, env) {
     const secret = readEnv("MSI_SECRET", env);
     if (secret === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
-    const query: Record<string, string> = { "api-version": "2017-09-01", resource };
-    // The compute names its own identity; an explicit clientId overrides it.
-    const clientId = identityParameter?.[1] ?? readEnv("DEFAULT_IDENTITY_CLIENT_ID", env);
-    if (clientId !== undefined) query["clientid"] = clientId;
-    return { method: "GET", query, headers: { secret }, secrets: { MSI_SECRET: secret } };
+    const [value, from] =
+      options.endpoint !== undefined
+        ? [options.endpoint, "The endpoint option"]
+        : [readEnv("MSI_ENDPOINT", env), "MSI_ENDPOINT"];
+    if (value === undefined) throw new CredentialUnavailableError(NOT_HERE, "no-endpoint");
+    const computeIdentity = readEnv("DEFAULT_IDENTITY_CLIENT_ID", env);
+    return {
+      endpoint: parseEndpoint(value, from),
+      request({ resource, identityParameter }) {
+        const query: Record<string, string> = { "api-version": "2017-09-01", resource };
+        // The compute names its own identity; an explicit clientId overrides it.
+        const clientId = identityParameter?.[1] ?? computeIdentity;
+        if (clientId !== undefined) query["clientid"] = clientId;
+        return { method: "GET", query, headers: { secret }, secrets: { MSI_SECRET: secret } };
+      },
+    };
   },
   troubleshooting:
     "Check that the compute instance or cluster has a managed identity and, for a user-assigned identity, that its client id is right.",

@@ -21,11 +21,16 @@ export const cloudShellSource: ManagedIdentitySource<ManagedIdentityCredentialOp
   retry: "standard",
   // Azure ML, checked before, sets MSI_SECRET as well.
   detectedBy: ["MSI_ENDPOINT"],
-  endpoint(options, env) {
-    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
-    return parseEndpoint(readEnv("MSI_ENDPOINT", env) ?? CLOUD_SHELL_DEFAULT_ENDPOINT, "MSI_ENDPOINT");
+  configure(options, env) {
+    const endpoint =
+      options.endpoint !== undefined
+        ? parseEndpoint(options.endpoint, "The endpoint option")
+        : parseEndpoint(readEnv("MSI_ENDPOINT", env) ?? CLOUD_SHELL_DEFAULT_ENDPOINT, "MSI_ENDPOINT");
+    return {
+      endpoint,
+      request: ({ resource }) => ({ method: "POST", form: { resource } }),
+      policies: { headers: [metadataHeaderPolicy()] },
+    };
   },
-  request: ({ resource }) => ({ method: "POST", form: { resource } }),
-  policies: () => ({ headers: [metadataHeaderPolicy()] }),
   troubleshooting: "Run this inside Azure Cloud Shell, where MSI_ENDPOINT is set.",
 };

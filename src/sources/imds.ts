@@ -29,6 +29,22 @@ export function isIdentityNotFound(status: number, body: string | undefined): bo
   return status === 400 && /identity not found/i.test(body ?? "");
 }
 
+function imdsEndpoint(options: ManagedIdentityCredentialOptions, env: NodeJS.ProcessEnv): URL {
+  if (options.endpoint !== undefined) {
+    const url = parseEndpoint(options.endpoint, "The endpoint option");
+    // A bare origin names the IMDS host; anything longer is the full token endpoint.
+    if (url.pathname === "/") url.pathname = IMDS_TOKEN_PATH;
+    return url;
+  }
+  const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
+  const url = parseEndpoint(host ?? IMDS_HOST, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
+  // The variable names a host, under which the token path always goes, as azure-identity does
+  // (host.strip("/") + "/metadata/identity/oauth2/token"); a value that already ends with it is kept.
+  const base = url.pathname.replace(/\/+$/, "");
+  if (!base.endsWith(IMDS_TOKEN_PATH)) url.pathname = `${base}${IMDS_TOKEN_PATH}`;
+  return url;
+}
+
 /**
  * The Azure Instance Metadata Service: Azure VMs, VM scale sets, AKS nodes.
  * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
@@ -40,27 +56,17 @@ export const imdsSource: ManagedIdentitySource<ManagedIdentityCredentialOptions,
   variables: [{ name: "AZURE_POD_IDENTITY_AUTHORITY_HOST", kind: "url" }],
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "imds",
-  endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (options.endpoint !== undefined) {
-      const url = parseEndpoint(options.endpoint, "The endpoint option");
-      // A bare origin names the IMDS host; anything longer is the full token endpoint.
-      if (url.pathname === "/") url.pathname = IMDS_TOKEN_PATH;
-      return url;
-    }
-    const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
-    const url = parseEndpoint(host ?? IMDS_HOST, "AZURE_POD_IDENTITY_AUTHORITY_HOST");
-    // The variable names a host, under which the token path always goes, as azure-identity does
-    // (host.strip("/") + "/metadata/identity/oauth2/token"); a value that already ends with it is kept.
-    const base = url.pathname.replace(/\/+$/, "");
-    if (!base.endsWith(IMDS_TOKEN_PATH)) url.pathname = `${base}${IMDS_TOKEN_PATH}`;
-    return url;
+  configure(options: ManagedIdentityCredentialOptions, env) {
+    return {
+      endpoint: imdsEndpoint(options, env),
+      request({ resource, identityParameter }) {
+        const query: Record<string, string> = { "api-version": "2018-02-01", resource };
+        if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+        return { method: "GET", query };
+      },
+      policies: { headers: [metadataHeaderPolicy()] },
+    };
   },
-  request({ resource, identityParameter }) {
-    const query: Record<string, string> = { "api-version": "2018-02-01", resource };
-    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
-    return { method: "GET", query };
-  },
-  policies: () => ({ headers: [metadataHeaderPolicy()] }),
   // 400 "Identity not found": no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
   isUnavailableAnswer: (status, body) => isIdentityNotFound(status, body) || isDockerDesktopUnreachable(status, body),
   troubleshooting:

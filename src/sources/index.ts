@@ -37,11 +37,11 @@ const sameNames: [RegistryName] extends [ManagedIdentitySourceName]
 void sameNames;
 
 /**
- * The registry as the shared machinery sees it: each source with its own options type erased.
+ * The registry as the shared machinery sees it: each source with the options every credential takes (a source's
+ * own options are all optional, so none given is valid for each).
  * @internal
  */
-export const SOURCES: readonly ManagedIdentitySource<never>[] =
-  MANAGED_IDENTITY_SOURCES as readonly ManagedIdentitySource<never, ManagedIdentitySourceName>[];
+export const SOURCES: readonly ManagedIdentitySource[] = MANAGED_IDENTITY_SOURCES;
 
 /**
  * The names of every source, in detection order: the values of the command line's `--source`.
@@ -55,8 +55,19 @@ const byName = new Map(SOURCES.map((source) => [source.name, source]));
  * The source of that name.
  * @internal
  */
-export function sourceByName(name: ManagedIdentitySourceName): ManagedIdentitySource<never> {
+export function sourceByName(name: ManagedIdentitySourceName): ManagedIdentitySource {
   return byName.get(name)!;
+}
+
+/**
+ * The token endpoint a source uses when the environment alone configures it (no options), as its credential
+ * would: what detection reports and the doctor checks.
+ * @throws what the source's `configure` throws: `CredentialUnavailableError` when the environment names no
+ * such source, `TypeError` when a variable is malformed.
+ * @internal
+ */
+export function environmentEndpoint(source: ManagedIdentitySource, env: NodeJS.ProcessEnv): URL {
+  return source.configure({}, env).endpoint;
 }
 
 /**

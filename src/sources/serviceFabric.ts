@@ -66,32 +66,31 @@ export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentia
     "the cluster's token service selects a user-assigned identity of the application manifest by its object (principal) id only; give objectId instead",
   retry: "standard",
   detectedBy: VARIABLES,
-  endpoint(options: ManagedIdentityCredentialOptions, env) {
-    if (thumbprintOf(env) === undefined || readEnv("IDENTITY_HEADER", env) === undefined) throw notHere(env);
+  configure(options: ManagedIdentityCredentialOptions, env) {
+    const thumbprint = thumbprintOf(env);
+    const secret = readEnv("IDENTITY_HEADER", env);
+    // Without a thumbprint nothing is configured, so no request is ever sent unpinned.
+    if (thumbprint === undefined || secret === undefined) throw notHere(env);
     const [value, from] =
       options.endpoint !== undefined
         ? [options.endpoint, "The endpoint option"]
         : [readEnv("IDENTITY_ENDPOINT", env), "IDENTITY_ENDPOINT"];
     if (value === undefined) throw notHere(env);
-    const url = parseEndpoint(value, from);
+    const endpoint = parseEndpoint(value, from);
     // The secret goes out only once the certificate is checked, which plain http cannot do.
-    if (url.protocol !== "https:") throw new TypeError(`${from} must be an https URL for Service Fabric: '${value}'.`);
-    return url;
-  },
-  request({ resource, env, identityParameter, claims, revokedToken }) {
-    const secret = readEnv("IDENTITY_HEADER", env);
-    if (secret === undefined) throw notHere(env);
-    const query: Record<string, string> = { "api-version": SERVICE_FABRIC_API_VERSION, resource };
-    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
-    if (claims !== undefined) Object.assign(query, revocationHint(revokedToken));
-    return { method: "GET", query, headers: { secret }, secrets: { IDENTITY_HEADER: secret } };
-  },
-  policies(options, env) {
-    const thumbprint = thumbprintOf(env);
-    // Without a thumbprint the endpoint is refused above, so no request is ever sent unpinned.
-    if (thumbprint === undefined) return {};
+    if (endpoint.protocol !== "https:")
+      throw new TypeError(`${from} must be an https URL for Service Fabric: '${value}'.`);
     return {
-      transport: thumbprintPinningPolicy({ thumbprint, handshakeTimeoutMs: options.retryOptions?.tryTimeoutInMs }),
+      endpoint,
+      request({ resource, identityParameter, claims, revokedToken }) {
+        const query: Record<string, string> = { "api-version": SERVICE_FABRIC_API_VERSION, resource };
+        if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+        if (claims !== undefined) Object.assign(query, revocationHint(revokedToken));
+        return { method: "GET", query, headers: { secret }, secrets: { IDENTITY_HEADER: secret } };
+      },
+      policies: {
+        transport: thumbprintPinningPolicy({ thumbprint, handshakeTimeoutMs: options.retryOptions?.tryTimeoutInMs }),
+      },
     };
   },
   troubleshooting:

@@ -59,20 +59,15 @@ export interface SourceRequest {
 }
 
 /**
- * What the shared machinery tells a source when it builds a request.
+ * What the shared machinery tells a source's configuration when it builds one request: what the call asks for.
+ * Everything the credential's options and environment say is in the configuration already.
  * @internal
  */
-export interface SourceRequestContext<
-  TOptions extends ManagedIdentityCredentialOptions = ManagedIdentityCredentialOptions,
-> {
-  endpoint: URL;
+export interface SourceRequestContext {
   /** The resource, the scope without `/.default`. */
   resource: string;
   /** The user-assigned identity's query parameter, already named for this source. */
   identityParameter: [name: string, value: string] | undefined;
-  env: NodeJS.ProcessEnv;
-  /** The credential's options, for a source that takes its own (a token file path, say). */
-  options: TOptions;
   /** `GetTokenOptions.claims`: a CAE challenge's claims, for the sources that take them; `undefined` when none. */
   claims?: string;
   /** `GetTokenOptions.enableCae`: the caller handles CAE challenges. */
@@ -92,6 +87,25 @@ export interface SourcePolicies {
   challenge?: PipelinePolicy;
   /** Runs on every try, inside its timeout, next to the wire: how the connection is made (certificate pinning). */
   transport?: PipelinePolicy;
+}
+
+/**
+ * A source as one credential's options and environment configure it: what {@link ManagedIdentitySource.configure}
+ * read, once.
+ * @internal
+ */
+export interface SourceConfiguration {
+  /** The token endpoint, without query (workload identity: the configured tenant's). */
+  endpoint: URL;
+  /** The request for one token. */
+  request(context: SourceRequestContext): SourceRequest | Promise<SourceRequest>;
+  /** The source's own policies, added to the credential's pipeline. */
+  policies?: SourcePolicies;
+  /**
+   * Which cache a `getToken` uses, when not the one every call shares: tokens that must not be served for each
+   * other (another tenant, CAE tokens) go to separate caches. Throws to refuse the call before anything is sent.
+   */
+  cachePartition?(getTokenOptions: GetTokenOptions | undefined): string;
 }
 
 /**
@@ -117,17 +131,13 @@ export interface ManagedIdentitySource<
   identityRestriction?: string;
   /** Which retry rules: IMDS's own, or the shorter ones of the other endpoints. */
   retry: "imds" | "standard";
-  /** The token endpoint from the options and the environment; throws `CredentialUnavailableError` when there is none. */
-  endpoint(options: TOptions, env: NodeJS.ProcessEnv): URL;
-  /** The request for one token. */
-  request(context: SourceRequestContext<TOptions>): SourceRequest | Promise<SourceRequest>;
   /**
-   * Which cache a `getToken` uses, when not the one every call shares: tokens that must not be served for each
-   * other (another tenant, CAE tokens) go to separate caches. Throws to refuse the call before anything is sent.
+   * Reads the credential's options and environment, once, at construction: everything its requests need (the
+   * endpoint, the secrets of the environment, the source's policies), so that no request reads them again.
+   * Throws `TypeError` for a malformed setting (the application's mistake, said at construction) and
+   * `CredentialUnavailableError` when the environment names no such source (said at `getToken`).
    */
-  cachePartition?(options: TOptions, env: NodeJS.ProcessEnv, getTokenOptions: GetTokenOptions | undefined): string;
-  /** The source's own policies; called once per credential. */
-  policies?(options: TOptions, env: NodeJS.ProcessEnv): SourcePolicies;
+  configure(options: TOptions, env: NodeJS.ProcessEnv): SourceConfiguration;
   /**
    * The environment variables that select this source when all are set (and not empty). Sources are
    * checked in the detection order, so a source may rely on the ones before it not having matched.

@@ -1,12 +1,13 @@
-import { proxyPolicy } from "@azure/core-rest-pipeline";
 import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { isLoopbackHost } from "../shared/loopbackHost.js";
-import { aksTokenProxyPolicy, aksTokenUrl, readAksTokenProxy } from "./aksTokenProxy.js";
+import { aksTokenProxyPolicy, readAksTokenProxy } from "./aksTokenProxy.js";
+import { egressProxyPolicy } from "./egressProxy.js";
 import { parseEndpoint } from "./endpoint.js";
 import { readFederatedToken } from "./federatedTokenFile.js";
 import type { ManagedIdentitySource } from "./source.js";
+import { tenantTokenUrl } from "./tenantTokenUrl.js";
 
 /** Microsoft Entra's public cloud authority, when `AZURE_AUTHORITY_HOST` is not set. */
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
@@ -92,22 +93,24 @@ function sameTenant(a: string, b: string): boolean {
  * The tenant a `getToken` goes to: the configured one, or the one it names when `additionallyAllowedTenants`
  * allows it (`@azure/identity`'s processMultiTenantRequest rule, in util/processMultiTenantRequest.ts).
  */
-function resolveTenant(
-  options: WorkloadIdentityCredentialOptions,
-  env: NodeJS.ProcessEnv,
-  requested: string | undefined,
-): string {
-  const { tenantId } = requireConfiguration(options, env);
-  if (requested === undefined || requested === "" || sameTenant(requested, tenantId)) return tenantId;
-  const allowed = options.additionallyAllowedTenants ?? [];
+function resolveTenant(configured: string, allowed: readonly string[], requested: string | undefined): string {
+  if (requested === undefined || requested === "" || sameTenant(requested, configured)) return configured;
   if (!allowed.includes("*") && !allowed.some((tenant) => sameTenant(tenant, requested))) {
     throw new CredentialUnavailableError(
-      `Workload identity: the identity is configured for tenant ${tenantId}, and getToken asked for tenant ${requested}, which additionallyAllowedTenants does not list. Add it (or "*" for any tenant) to the credential's additionallyAllowedTenants option to allow it. Nothing was sent.`,
+      `Workload identity: the identity is configured for tenant ${configured}, and getToken asked for tenant ${requested}, which additionallyAllowedTenants does not list. Add it (or "*" for any tenant) to the credential's additionallyAllowedTenants option to allow it. Nothing was sent.`,
       "tenant-not-allowed",
     );
   }
   if (!TENANT.test(requested)) throw new TypeError(`The tenant id is not a tenant id or domain: '${requested}'.`);
   return requested;
+}
+
+/** The `endpoint` option names one tenant's token endpoint: no other tenant's token can come from it. */
+function endpointOptionTenantOnly(configured: string, requested: string): CredentialUnavailableError {
+  return new CredentialUnavailableError(
+    `Workload identity: getToken asked for tenant ${requested}, but the credential's endpoint option is the token endpoint of tenant ${configured} only. Give the authorityHost option instead of endpoint to reach other tenants. Nothing was sent.`,
+    "tenant-not-allowed",
+  );
 }
 
 /**
@@ -165,60 +168,67 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
   retry: "standard",
   remoteEndpoint: true,
   detectedBy: ["AZURE_FEDERATED_TOKEN_FILE", "AZURE_CLIENT_ID", "AZURE_TENANT_ID"],
-  endpoint(options, env) {
-    const { tenantId } = requireConfiguration(options, env);
-    if (options.endpoint !== undefined) return secureEndpoint(options.endpoint, "The endpoint option");
-    if (!TENANT.test(tenantId)) throw new TypeError(`The tenant id is not a tenant id or domain: '${tenantId}'.`);
-    // The AKS token proxy replaces the authority: nothing goes to the authority host.
+  configure(options, env) {
+    const { clientId, tenantId, tokenFilePath } = requireConfiguration(options, env);
+    const allowedTenants = [...(options.additionallyAllowedTenants ?? [])];
+    // The AKS token proxy replaces the authority: nothing goes to the authority host. It is in the cluster,
+    // reached with its own trust and no egress proxy; Microsoft Entra is on the internet, where a cluster's
+    // egress proxy applies, NO_PROXY included (loopback never: see egressProxyPolicy).
     const proxy = options.enableAzureProxy ? readAksTokenProxy(env) : undefined;
-    if (proxy !== undefined) return aksTokenUrl(proxy, tenantId);
-    const [host, from] = options.authorityHost
-      ? [options.authorityHost, "The authorityHost option"]
-      : [readEnv("AZURE_AUTHORITY_HOST", env) ?? DEFAULT_AUTHORITY_HOST, "AZURE_AUTHORITY_HOST"];
-    const authority = secureEndpoint(host, from);
-    authority.pathname = `${authority.pathname.replace(/\/+$/, "")}/${tenantId}/oauth2/v2.0/token`;
-    return authority;
-  },
-  // One cache per tenant, and CAE tokens apart (msal keeps a CAE application apart too): never serve one for the other.
-  cachePartition(options, env, getTokenOptions) {
-    const tenant = resolveTenant(options, env, getTokenOptions?.tenantId);
-    const configured = requireConfiguration(options, env).tenantId;
-    const cae = getTokenOptions?.enableCae ? "cae" : "";
-    return sameTenant(tenant, configured) ? cae : `${tenant.toLowerCase()} ${cae}`;
-  },
-  async request({ endpoint, resource, identityParameter, env, options, claims, enableCae, tenantId }) {
-    const { clientId, tokenFilePath, tenantId: configured } = requireConfiguration(options, env);
-    const tenant = resolveTenant(options, env, tenantId);
-    const field = claimsField(claims, enableCae === true);
-    const assertion = await readFederatedToken(tokenFilePath);
-    const form: Record<string, string> = {
-      grant_type: "client_credentials",
-      client_id: identityParameter?.[1] ?? clientId,
-      scope: `${resource}/.default`,
-      client_assertion: assertion,
-      client_assertion_type: CLIENT_ASSERTION_TYPE,
+    const transport = proxy !== undefined ? aksTokenProxyPolicy(proxy) : egressProxyPolicy(env);
+
+    // Where the token request for a tenant goes: built from an authority and the tenant, never edited from another URL.
+    let tokenUrlFor: (tenant: string) => URL;
+    if (options.endpoint !== undefined) {
+      const endpoint = secureEndpoint(options.endpoint, "The endpoint option");
+      tokenUrlFor = (tenant) => {
+        if (!sameTenant(tenant, tenantId)) throw endpointOptionTenantOnly(tenantId, tenant);
+        return endpoint;
+      };
+    } else {
+      if (!TENANT.test(tenantId)) throw new TypeError(`The tenant id is not a tenant id or domain: '${tenantId}'.`);
+      let authority: URL;
+      if (proxy !== undefined) {
+        authority = proxy.url;
+      } else {
+        const [host, from] = options.authorityHost
+          ? [options.authorityHost, "The authorityHost option"]
+          : [readEnv("AZURE_AUTHORITY_HOST", env) ?? DEFAULT_AUTHORITY_HOST, "AZURE_AUTHORITY_HOST"];
+        authority = secureEndpoint(host, from);
+      }
+      tokenUrlFor = (tenant) => tenantTokenUrl(authority, tenant);
+    }
+    // The tenant a call goes to, refused (nothing sent) when not allowed or not reachable.
+    const tenantOf = (requested: string | undefined): { tenant: string; url: URL } => {
+      const tenant = resolveTenant(tenantId, allowedTenants, requested);
+      return { tenant, url: tokenUrlFor(tenant) };
     };
-    if (field !== undefined) form["claims"] = field;
-    // Another tenant: the same authority, its path's tenant segment replaced.
-    let url: URL | undefined;
-    if (!sameTenant(tenant, configured)) {
-      url = new URL(endpoint.href);
-      url.pathname = url.pathname.replace(`/${configured}/`, `/${tenant}/`);
-    }
-    return { method: "POST", form, url, secrets: { "the federated token": assertion } };
-  },
-  policies(options, env) {
-    let proxy;
-    try {
-      proxy = options.enableAzureProxy ? readAksTokenProxy(env) : undefined;
-      // The token proxy is in the cluster, reached with its own trust; no egress proxy.
-      if (proxy !== undefined) return { transport: aksTokenProxyPolicy(proxy) };
-    } catch (error) {
-      // A misconfigured proxy is reported at getToken, as an absent source is, and nothing is sent.
-      return { transport: { name: "aksTokenProxyPolicy", sendRequest: () => Promise.reject(error) } };
-    }
-    // Microsoft Entra is on the internet: a cluster's egress proxy applies, NO_PROXY included.
-    return { transport: proxyPolicy() };
+
+    return {
+      endpoint: tokenUrlFor(tenantId),
+      // One cache per tenant, and CAE tokens apart (msal keeps a CAE application apart too): never serve one for
+      // the other. A token is cached under the tenant whose URL it came from.
+      cachePartition(getTokenOptions) {
+        const { tenant } = tenantOf(getTokenOptions?.tenantId);
+        const cae = getTokenOptions?.enableCae ? "cae" : "";
+        return sameTenant(tenant, tenantId) ? cae : `${tenant.toLowerCase()} ${cae}`;
+      },
+      async request({ resource, identityParameter, claims, enableCae, tenantId: requested }) {
+        const { url } = tenantOf(requested);
+        const field = claimsField(claims, enableCae === true);
+        const assertion = await readFederatedToken(tokenFilePath);
+        const form: Record<string, string> = {
+          grant_type: "client_credentials",
+          client_id: identityParameter?.[1] ?? clientId,
+          scope: `${resource}/.default`,
+          client_assertion: assertion,
+          client_assertion_type: CLIENT_ASSERTION_TYPE,
+        };
+        if (field !== undefined) form["claims"] = field;
+        return { method: "POST", form, url, secrets: { "the federated token": assertion } };
+      },
+      policies: { transport },
+    };
   },
   troubleshooting:
     "Check the federated identity credential on the identity: its issuer must be the cluster's OIDC issuer URL and its subject system:serviceaccount:<namespace>:<service account>.",

@@ -1,6 +1,6 @@
 import { readEnv } from "../../environment.js";
 import { imdsSource } from "../../sources/imds.js";
-import { sourceByName, SOURCES } from "../../sources/index.js";
+import { environmentEndpoint, sourceByName, SOURCES } from "../../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../../sources/source.js";
 
 /** An endpoint worth checking, and why. @internal */
@@ -11,9 +11,9 @@ export interface Candidate {
 }
 
 /** The endpoint a source would use, or, when its variables are only partly set, the URL one of them gives. */
-function endpointOf(source: ManagedIdentitySource<never>, env: NodeJS.ProcessEnv): URL | undefined {
+function endpointOf(source: ManagedIdentitySource, env: NodeJS.ProcessEnv): URL | undefined {
   try {
-    return source.endpoint({} as never, env);
+    return environmentEndpoint(source, env);
   } catch {
     for (const name of source.detectedBy ?? []) {
       const value = readEnv(name, env);

@@ -4,6 +4,7 @@ import { metadataHeaderPolicy } from "../../pipeline/metadataHeaderPolicy.js";
 import type { ManagedIdentityCredentialOptions } from "../../options.js";
 import { parseEndpoint } from "../endpoint.js";
 import { defaultArcAgentPath, isArcAgentInstalled } from "./arcAgent.js";
+import { defaultArcTokenFolder } from "./arcChallengeFile.js";
 import type { ManagedIdentitySource } from "../source.js";
 
 /** Where the Azure Connected Machine agent (himds) listens by default. */
@@ -37,19 +38,23 @@ export const arcSource: ManagedIdentitySource<ArcCredentialOptions, "arc"> = {
       ? { found: true, why: `the Azure Connected Machine agent is installed (${agentPath})` }
       : { found: false, checked: `no agent at ${agentPath}` };
   },
-  endpoint(options, env) {
-    if (options.endpoint !== undefined) return parseEndpoint(options.endpoint, "The endpoint option");
-    return parseEndpoint(readEnv("IDENTITY_ENDPOINT", env) ?? ARC_DEFAULT_ENDPOINT, "IDENTITY_ENDPOINT");
+  configure(options, env) {
+    const endpoint =
+      options.endpoint !== undefined
+        ? parseEndpoint(options.endpoint, "The endpoint option")
+        : parseEndpoint(readEnv("IDENTITY_ENDPOINT", env) ?? ARC_DEFAULT_ENDPOINT, "IDENTITY_ENDPOINT");
+    // On Windows the default folder is under %ProgramData%, read from the credential's environment.
+    const tokenFolder = options.tokenFolder ?? defaultArcTokenFolder(process.platform, env);
+    return {
+      endpoint,
+      request({ resource, identityParameter }) {
+        const query: Record<string, string> = { "api-version": "2020-06-01", resource };
+        if (identityParameter) query[identityParameter[0]] = identityParameter[1];
+        return { method: "GET", query };
+      },
+      policies: { headers: [metadataHeaderPolicy()], challenge: arcChallengePolicy({ tokenFolder }) },
+    };
   },
-  request({ resource, identityParameter }) {
-    const query: Record<string, string> = { "api-version": "2020-06-01", resource };
-    if (identityParameter) query[identityParameter[0]] = identityParameter[1];
-    return { method: "GET", query };
-  },
-  policies: (options) => ({
-    headers: [metadataHeaderPolicy()],
-    challenge: arcChallengePolicy({ tokenFolder: options.tokenFolder }),
-  }),
   // Older agents ignore a user-assigned identity and answer with the system-assigned one.
   verifiesIdentityClaims: true,
   troubleshooting:
