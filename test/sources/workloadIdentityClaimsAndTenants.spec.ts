@@ -130,6 +130,48 @@ describe("tenants", () => {
     },
   );
 
+  // Issue 19 §3: the tenant asked for is the tenant used. The token URL is built from the authority and the tenant
+  // (msal-common: `{authority host}/{tenant}/oauth2/v2.0/token`), never by replacing text in another URL.
+  it("with the endpoint option (one tenant's token endpoint), another tenant is refused even when allowed: nothing sent, nothing cached under its name", async () => {
+    const wi = new WorkloadIdentityCredential({
+      tenantId: TENANT,
+      clientId: "client",
+      tokenFilePath: path.join(dir, "token"),
+      endpoint: `${entra.origin}/${TENANT}/oauth2/v2.0/token`,
+      additionallyAllowedTenants: ["*"],
+    });
+    await expect(wi.getToken(SCOPE)).resolves.toMatchObject({ token: `entra-1-${TENANT}` });
+
+    const error = await failure(wi.getToken(SCOPE, { tenantId: OTHER_TENANT }));
+
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error).toMatchObject({ code: "tenant-not-allowed" });
+    expect(error.message).toContain(`asked for tenant ${OTHER_TENANT}`);
+    expect(error.message).toContain("authorityHost");
+    expect(entra.requests.map((r) => r.url.pathname)).toEqual([`/${TENANT}/oauth2/v2.0/token`]);
+  });
+
+  it("an authority host with a path (even one holding the tenant's text): each tenant's segment comes after it, each token cached under its tenant", async () => {
+    const wi = new WorkloadIdentityCredential({
+      tenantId: TENANT,
+      clientId: "client",
+      tokenFilePath: path.join(dir, "token"),
+      authorityHost: `${entra.origin}/${TENANT}/`,
+      additionallyAllowedTenants: [OTHER_TENANT],
+    });
+
+    const home = await wi.getToken(SCOPE);
+    const other = await wi.getToken(SCOPE, { tenantId: OTHER_TENANT });
+
+    expect(entra.requests.map((r) => r.url.pathname)).toEqual([
+      `/${TENANT}/${TENANT}/oauth2/v2.0/token`,
+      `/${TENANT}/${OTHER_TENANT}/oauth2/v2.0/token`,
+    ]);
+    await expect(wi.getToken(SCOPE)).resolves.toMatchObject({ token: home.token });
+    await expect(wi.getToken(SCOPE, { tenantId: OTHER_TENANT })).resolves.toMatchObject({ token: other.token });
+    expect(entra.requests).toHaveLength(2);
+  });
+
   it("an allowed tenant that is not a tenant id is a TypeError, nothing sent", async () => {
     const error = await failure(credential(["*"]).getToken(SCOPE, { tenantId: "../evil" }));
     expect(error).toBeInstanceOf(TypeError);
