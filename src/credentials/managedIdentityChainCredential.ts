@@ -9,6 +9,8 @@ import { timerBound } from "../shared/timerBound.js";
 import { waitWithDeadline } from "../shared/waitWithDeadline.js";
 import { resourceOfScopes } from "../token/resource.js";
 import { userAssignedIdentity } from "../userAssignedIdentity.js";
+import { isTracing, traceGetToken } from "../engine/tracing.js";
+import type { TracingSpan } from "@azure/core-tracing";
 
 /**
  * Options of {@link ManagedIdentityChainCredential}: those of the credentials it may pick (no
@@ -76,14 +78,31 @@ export class ManagedIdentityChainCredential implements TokenCredential {
    * (nothing is sent, not even the detection's probe).
    */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    if (isTracing()) {
+      return traceGetToken("ManagedIdentityChainCredential", options, (traced, span) =>
+        this.#getToken(scopes, traced, span),
+      );
+    }
+    return this.#getToken(scopes, options, undefined);
+  }
+
+  #getToken(
+    scopes: string | string[],
+    options: GetTokenOptions | undefined,
+    span: TracingSpan | undefined,
+  ): Promise<AccessToken> {
     // Once decided, hand the client's promise back as is: an async wrapper would allocate a second
     // promise and cost extra microtask turns on every cache hit.
     const decision = this.#decider.decided;
-    if (decision !== undefined && "client" in decision) return decision.client.getToken(scopes, options);
-    return this.#getTokenUndecided(scopes, options);
+    if (decision !== undefined && "client" in decision) return decision.client.getTokenInSpan(scopes, options, span);
+    return this.#getTokenUndecided(scopes, options, span);
   }
 
-  async #getTokenUndecided(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+  async #getTokenUndecided(
+    scopes: string | string[],
+    options: GetTokenOptions | undefined,
+    span: TracingSpan | undefined,
+  ): Promise<AccessToken> {
     // A bad scope is the caller's mistake: a TypeError before the detection sends anything (a probe included).
     resourceOfScopes(scopes);
     const startedAt = performance.now();
@@ -101,6 +120,6 @@ export class ManagedIdentityChainCredential implements TokenCredential {
       }));
     if ("error" in decision) throw decision.error;
     // The caller's deadline covers the detection and the token request together.
-    return decision.client.getToken(scopes, afterDetection(options, startedAt));
+    return decision.client.getTokenInSpan(scopes, afterDetection(options, startedAt), span);
   }
 }

@@ -16,6 +16,8 @@ import { TokenCache } from "../token/tokenCache.js";
 import { describeIdentity, type UserAssignedIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { failureFromAnswer, failureFromError } from "./failures.js";
 import { scrubError, scrubSecrets } from "./secretScrubbing.js";
+import { credentialOfSource, isTracing, TokenOrigins, traceGetToken } from "./tracing.js";
+import type { TracingSpan } from "@azure/core-tracing";
 
 /**
  * The one machinery behind every credential: it turns a source's description into a pipeline,
@@ -36,6 +38,8 @@ export class ManagedIdentityClient<
   private readonly cache: TokenCache;
   private readonly partitions = new Map<string, TokenCache>();
   private readonly endpointText: string;
+  /** For the getToken spans: whether a token came from the cache. */
+  private readonly origins = new TokenOrigins();
 
   constructor(
     readonly source: ManagedIdentitySource<TOptions>,
@@ -84,7 +88,10 @@ export class ManagedIdentityClient<
 
   private createCache(): TokenCache {
     return new TokenCache(
-      (resource, signal, getTokenOptions, revoked) => this.requestToken(resource, signal, getTokenOptions, revoked),
+      (resource, signal, getTokenOptions, revoked) => {
+        this.origins.requestStarted();
+        return this.requestToken(resource, signal, getTokenOptions, revoked);
+      },
       (timeout) =>
         new AuthenticationError(
           `${this.source.displayName}: no token from ${this.endpointText} within the caller's timeout of ${timeout} ms.`,
@@ -106,13 +113,29 @@ export class ManagedIdentityClient<
     return cache;
   }
 
-  /** See `TokenCredential.getToken`. */
+  /** See `TokenCredential.getToken`; in a span named after the source's credential class when someone traces. */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
+    if (isTracing()) {
+      return traceGetToken(credentialOfSource(this.source.name), options, (traced, span) =>
+        this.getTokenInSpan(scopes, traced, span),
+      );
+    }
+    return this.getTokenInSpan(scopes, options, undefined);
+  }
+
+  /** `getToken` within a span opened by the caller (the chain's), saying on it what happened; none: untraced. */
+  getTokenInSpan(
+    scopes: string | string[],
+    options: GetTokenOptions | undefined,
+    span: TracingSpan | undefined,
+  ): Promise<AccessToken> {
     try {
       // Most sources keep one cache; workload identity keeps one per tenant and CAE opt-in (and may refuse a tenant).
       const partition = this.configuration?.cachePartition;
       const cache = partition ? this.cacheFor(partition(options)) : this.cache;
-      return cache.getToken(typeof scopes === "string" ? scopes : singleScope(scopes), options);
+      const scope = typeof scopes === "string" ? scopes : singleScope(scopes);
+      if (span === undefined) return cache.getToken(scope, options);
+      return this.origins.record(span, this.source.name, this.identity, () => cache.getToken(scope, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -176,6 +199,7 @@ export class ManagedIdentityClient<
         );
       }
     }
+    this.origins.tokenArrived(token);
     // Building the line costs a Date and a few strings per fetch: only when someone reads it.
     if (logger.info.enabled) {
       logger.info(

@@ -93,14 +93,16 @@ describe("ManagedIdentityChainCredential and the caller's deadline during detect
     });
     const timeouts: Array<number | undefined> = [];
     const client = await import("../../src/engine/managedIdentityClient.js");
-    const original = client.ManagedIdentityClient.prototype.getToken;
-    vi.spyOn(client.ManagedIdentityClient.prototype, "getToken").mockImplementation(function (
+    // The chain hands its call to the client it picked through getTokenInSpan (its own span, when traced).
+    const original = client.ManagedIdentityClient.prototype.getTokenInSpan;
+    vi.spyOn(client.ManagedIdentityClient.prototype, "getTokenInSpan").mockImplementation(function (
       this: unknown,
       scopes,
       options,
+      span,
     ) {
       timeouts.push(options?.requestOptions?.timeout);
-      return original.call(this as never, scopes, options);
+      return original.call(this as never, scopes, options, span);
     });
     const call = credential.getToken(SCOPE, { requestOptions: { timeout: 1000 } });
     await waitForReal(() => imds.held.length === 1);
