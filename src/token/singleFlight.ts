@@ -1,7 +1,6 @@
 import type { GetTokenOptions } from "@azure/core-auth";
 import { awaitBackground, markBackground } from "../shared/backgroundTimers.js";
-import { createAbortError } from "../shared/abort.js";
-import { timerBound } from "../shared/timerBound.js";
+import { waitWithDeadline } from "../shared/waitWithDeadline.js";
 
 /**
  * One request shared by every caller that waits for it. Each caller may stop waiting (its abort signal, its
@@ -54,44 +53,20 @@ export class Flight<T> {
     // A caller now waits for a background flight: its timers and sockets must hold the process again.
     if (this.background) awaitBackground(this.controller.signal);
     this.waiters++;
-    const signal = options?.abortSignal;
-    const requested = options?.requestOptions?.timeout;
-    // As tryTimeoutPolicy: 0, negative, NaN or Infinity is no bound.
-    const timeout = timerBound(requested);
-    const failed = (error: unknown): T => {
-      const value = fallback?.(error);
-      if (value === undefined) throw error;
-      return value;
-    };
-    if (signal === undefined && timeout === undefined) {
-      return this.promise.then(undefined, failed).finally(() => this.leave());
-    }
-    return new Promise<T>((resolve, reject) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let done = false;
-      // The first of abort, timeout or the flight's end settles this caller; it leaves the flight once.
-      const finish = (settle: () => void): void => {
-        if (done) return;
-        done = true;
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        this.leave();
-        settle();
-      };
-      const onAbort = (): void => finish(() => reject(createAbortError()));
-      signal?.addEventListener("abort", onAbort);
-      if (timeout !== undefined) timer = setTimeout(() => finish(() => reject(timeoutError(requested!))), timeout);
-      this.promise.then(
-        (value) => finish(() => resolve(value)),
-        (error: unknown) =>
-          finish(() => {
-            try {
-              resolve(failed(error));
-            } catch (thrown) {
-              reject(thrown);
-            }
-          }),
-      );
+    const settled =
+      fallback === undefined
+        ? this.promise
+        : this.promise.catch((error: unknown) => {
+            const value = fallback(error);
+            if (value === undefined) throw error;
+            return value;
+          });
+    return waitWithDeadline(settled, {
+      abortSignal: options?.abortSignal,
+      timeoutInMs: options?.requestOptions?.timeout,
+      timeoutError,
+      // The first of abort, timeout or the flight's end: the caller leaves the flight, once.
+      onDone: () => this.leave(),
     });
   }
 
