@@ -1,12 +1,13 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
 import { logger } from "../logger.js";
 import { createAbortError } from "../shared/abort.js";
+import { backoff, type BackoffRule } from "../shared/backoff.js";
 import { BoundedStore, type EntryStatus, type StoredEntry } from "./boundedStore.js";
 import { type TokenState, type TokenTimes, tokenState, tokenTimes } from "./refreshTiming.js";
 import { Flight } from "./singleFlight.js";
 
-const BACKGROUND_RETRY_MIN_MS = 10_000;
-const BACKGROUND_RETRY_MAX_MS = 5 * 60_000;
+/** A failed background refresh is retried after 10 s, 20 s, 40 s … at most 5 minutes. */
+const BACKGROUND_RETRY: BackoffRule = { initialMs: 10_000, maxMs: 5 * 60_000 };
 
 /**
  * The most resources one cache holds, all partitions (tenants) together; past it, the least recently used is
@@ -69,10 +70,11 @@ const NO_TIMES: TokenTimes = { refreshAt: 0, mustWaitAt: 0, expiredAt: 0 };
  * - expired or missing: the caller waits for the request, and gets its error if it fails.
  * Concurrent callers share one request ({@link Flight}); the entries live in a {@link BoundedStore}.
  *
- * A token's times are read on the monotonic clock, counted from the lifetime the token had when it arrived, so
- * that a wall clock stepped back cannot make an old token look fresh; back-offs run on it too. The token's own
- * `expiresOnTimestamp` stays wall-clock epoch milliseconds, which is what core-rest-pipeline compares with
- * `Date.now()`.
+ * A token is fresh only while both clocks say so: the monotonic clock, counting from the lifetime the token had
+ * when it arrived (a wall clock stepped back cannot make an old token look fresh), and the wall clock against
+ * its `expiresOnTimestamp` (on a suspended or hibernated machine the monotonic clock stood still). Back-offs run
+ * on the monotonic clock alone. `expiresOnTimestamp` stays wall-clock epoch milliseconds, which is what
+ * core-rest-pipeline compares with `Date.now()`.
  * @internal
  */
 export class TokenCache {
@@ -126,9 +128,13 @@ export class TokenCache {
     return flight.wait(options, this.timeoutError, fallback);
   }
 
-  /** The state of the entry's token at `now` (`performance.now()`). */
+  /**
+   * The state of the entry's token at `now` (`performance.now()`), by both clocks: the token's timeline is read
+   * at the later of the wall clock and the monotonic clock's count since the token arrived. A wall clock stepped
+   * back cannot make an old token fresh; a suspended machine (its monotonic clock stood still) cannot either.
+   */
   private stateOf(entry: Entry, now: number): TokenState {
-    return tokenState(entry.times, now + entry.clockOffset);
+    return tokenState(entry.times, Math.max(Date.now(), now + entry.clockOffset));
   }
 
   /** The entry's token, if it may still be served (not expired). */
@@ -221,10 +227,10 @@ export class TokenCache {
 
   private backOff(entry: Entry, error: unknown): void {
     entry.backgroundFailures++;
-    const backoff = Math.min(BACKGROUND_RETRY_MIN_MS * 2 ** (entry.backgroundFailures - 1), BACKGROUND_RETRY_MAX_MS);
-    entry.backgroundRetryAt = performance.now() + backoff;
+    const wait = backoff(entry.backgroundFailures, BACKGROUND_RETRY);
+    entry.backgroundRetryAt = performance.now() + wait;
     logger.warning(
-      `The background refresh of the token for ${entry.resource} failed; the cached token is still valid and the refresh is retried in ${Math.round(backoff / 1000)} s: ${(error as Error)?.message ?? String(error)}`,
+      `The background refresh of the token for ${entry.resource} failed; the cached token is still valid and the refresh is retried in ${Math.round(wait / 1000)} s: ${(error as Error)?.message ?? String(error)}`,
     );
   }
 }

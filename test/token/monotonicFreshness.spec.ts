@@ -1,7 +1,7 @@
-// Freshness and back-offs count down on performance.now(), from the lifetime a token had when it arrived:
-// a wall-clock step (NTP, a resumed VM, a hand-set clock) decides nothing. Before, after the wall clock
-// stepped back 24 h, an expired token was served from the cache for about 23 more hours, and the chain's
-// probe back-off followed the wall clock too. `expiresOnTimestamp` stays wall-clock epoch milliseconds,
+// Freshness counts down on performance.now(), from the lifetime a token had when it arrived, and on the wall
+// clock (both must say fresh: suspendedClock.spec.ts); back-offs on performance.now() alone. Before, after the
+// wall clock stepped back 24 h, an expired token was served from the cache for about 23 more hours, and the
+// chain's probe back-off followed the wall clock too. `expiresOnTimestamp` stays wall-clock epoch milliseconds,
 // which core-rest-pipeline's bearerTokenAuthenticationPolicy compares with Date.now().
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ImdsCredential, ManagedIdentityChainCredential } from "../../src/index.js";
@@ -43,15 +43,17 @@ describe("freshness on the monotonic clock", () => {
     expect(second.expiresOnTimestamp).toBeGreaterThan(Date.now());
   });
 
-  it("after the wall clock steps forward 24 h, a token fetched a minute ago is still fresh: no request", async () => {
+  // Issue 19 §1 changed this case: a wall clock 24 h ahead is what a day's suspend looks like, and the token's
+  // expiresOnTimestamp has passed by it. It used to be served as fresh.
+  it("after the wall clock steps forward 24 h, a token fetched a minute ago is not served: its expiry has passed by the wall clock", async () => {
     useFakeClocks();
     const { origin, requests } = await imds();
     const credential = new ImdsCredential({ endpoint: origin });
-    const first = await credential.getToken(SCOPE);
+    await credential.getToken(SCOPE);
     vi.advanceTimersByTime(MINUTE);
     vi.setSystemTime(Date.now() + 24 * HOUR);
-    expect(await credential.getToken(SCOPE)).toBe(first);
-    expect(requests).toHaveLength(1);
+    expect((await credential.getToken(SCOPE)).token).toBe("token-2");
+    expect(requests).toHaveLength(2);
   });
 
   it("a failed background refresh waits out its back-off on the monotonic clock, whatever the wall clock does", async () => {
@@ -67,7 +69,7 @@ describe("freshness on the monotonic clock", () => {
     await vi.waitFor(() => expect(server!.requests).toHaveLength(2));
     await new Promise((resolve) => setImmediate(resolve));
 
-    vi.setSystemTime(Date.now() + HOUR); // a wall-clock step past the 10 s back-off
+    vi.setSystemTime(Date.now() + 30_000); // a wall-clock step past the 10 s back-off (the token stays due)
     expect((await credential.getToken(SCOPE)).token).toBe("token-1");
     await new Promise((resolve) => setImmediate(resolve));
     expect(server.requests).toHaveLength(2);
