@@ -5,7 +5,8 @@
  * - `"no-endpoint"`: the environment names no endpoint for this source (its variables are not set).
  * - `"not-found"`: `ManagedIdentityChainCredential` found no managed identity source on this machine
  *   (no source's variables, no Azure Arc agent, and the IMDS probe got no answer).
- * - `"unreachable"`: nothing answers at the endpoint (connection refused, network or host unreachable).
+ * - `"unreachable"`: nothing answers at the endpoint (connection refused, network or host unreachable), or, for
+ *   IMDS, no connection within `connectTimeoutInMs` while IMDS has never answered this credential.
  * - `"no-identity"`: the endpoint says no managed identity, or not the user-assigned one asked for, is
  *   assigned here (IMDS's 400).
  * - `"docker-desktop"`: Docker Desktop answered for IMDS (403 "unreachable"): there is no Azure VM behind it.

@@ -1,20 +1,20 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
-import { imdsSource } from "../sources/imds.js";
+import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
+import { type ImdsCredentialOptions, imdsSource } from "../sources/imds.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
-/**
- * Options of {@link ImdsCredential}.
- */
-export type ImdsCredentialOptions = ManagedIdentityCredentialOptions;
+export type { ImdsCredentialOptions };
 
 /**
  * Gets tokens from the Azure Instance Metadata Service (IMDS) at `169.254.169.254`: Azure VMs,
  * VM scale sets and AKS nodes, with a system-assigned or a user-assigned identity.
  *
- * It does not probe: off Azure, a refused connection fails at once, but a network that silently drops
- * packets to 169.254.169.254 costs every try its `tryTimeoutInMs`. Where the code may run off Azure, use
- * {@link ManagedIdentityChainCredential} (a 1 s probe) or pass `requestOptions.timeout` to `getToken`.
+ * Off Azure it gives up fast, so that a chain behind it (`@azure/identity`'s `ChainedTokenCredential`) moves on:
+ * IMDS is on the host and accepts a connection at once, so until IMDS has answered this credential once, a
+ * connection refused, unreachable or not made within `connectTimeoutInMs` (default 1 s, as a network that
+ * silently drops packets to 169.254.169.254 does) is `CredentialUnavailableError` (code `unreachable`) at once,
+ * not retried. After IMDS has answered once, a failed connect is transient and retried. A connection that is
+ * made and then hangs is bounded by each try's `tryTimeoutInMs`, retried, and the caller's `requestOptions.timeout`.
  *
  * @example
  * ```ts
@@ -28,10 +28,12 @@ export class ImdsCredential implements TokenCredential {
   readonly #client: ManagedIdentityClient;
 
   /**
-   * @param options - a user-assigned identity, an endpoint override, retry options.
-   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given or the endpoint is not a URL.
+   * @param options - a user-assigned identity, an endpoint override, retry options, the connect bound.
+   * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given, the endpoint is not
+   * a URL, or `connectTimeoutInMs` is not a whole number from 0 to 2^31-1.
    */
   constructor(options: ImdsCredentialOptions = {}) {
+    checkWholeNumber(options.connectTimeoutInMs, "connectTimeoutInMs", MILLISECONDS_RANGE);
     this.#client = new ManagedIdentityClient(imdsSource, options);
   }
 

@@ -3,6 +3,15 @@ import { isRestError } from "@azure/core-rest-pipeline";
 /** The code a try gets when it takes longer than its `tryTimeoutInMs`. */
 export const TRY_TIMEOUT_CODE = "TRY_TIMEOUT";
 
+/** The code of a connection not made within a connect bound (see `connectBoundAgent`). */
+export const CONNECT_TIMEOUT_CODE = "CONNECT_TIMEOUT";
+
+/**
+ * The code of a failed connect to an endpoint that has answered before (see `connectBoundPolicy`): it was
+ * there, so this is transient and retried.
+ */
+export const CONNECT_FAILED_CODE = "CONNECT_FAILED";
+
 /**
  * Codes that say nothing listens at the endpoint: no managed identity here, and no point retrying.
  */
@@ -17,6 +26,7 @@ const TRANSIENT_CODES = new Set([
   "EAI_AGAIN",
   "UND_ERR_SOCKET",
   TRY_TIMEOUT_CODE,
+  CONNECT_FAILED_CODE,
 ]);
 
 /**

@@ -1,5 +1,6 @@
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { connectBoundPolicy } from "../pipeline/connectBoundPolicy.js";
 import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentitySource } from "./source.js";
@@ -8,6 +9,26 @@ import type { ManagedIdentitySource } from "./source.js";
 export const IMDS_HOST = "http://169.254.169.254";
 /** The token path under an IMDS host. */
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
+
+/**
+ * How long a new connection to IMDS may take by default. IMDS is on the host and accepts at once; off
+ * Azure, a network that drops packets to 169.254.169.254 would otherwise cost every try its timeout.
+ */
+export const DEFAULT_IMDS_CONNECT_TIMEOUT_MS = 1000;
+
+/**
+ * Options of {@link ImdsCredential}: those of every credential and IMDS's connect bound.
+ */
+export interface ImdsCredentialOptions extends ManagedIdentityCredentialOptions {
+  /**
+   * How long a new connection to IMDS may take, in whole milliseconds from 0 to 2^31-1. Until IMDS has
+   * answered this credential once, a connection not made within it (or refused, or unreachable) is
+   * `CredentialUnavailableError` with code `unreachable` at once, not retried, so that a chain moves on;
+   * after that, a failed connect is transient and retried. A connection that is made and then hangs is
+   * bounded by `retryOptions.tryTimeoutInMs`, not by this. Default: 1000; 0 means no connect bound.
+   */
+  connectTimeoutInMs?: number;
+}
 
 /**
  * Docker Desktop answers requests for 169.254.169.254 itself, with 403 and a body saying the address is
@@ -50,13 +71,13 @@ function imdsEndpoint(options: ManagedIdentityCredentialOptions, env: NodeJS.Pro
  * `GET /metadata/identity/oauth2/token?api-version=2018-02-01&resource=R` with `Metadata: true`.
  * @internal
  */
-export const imdsSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "imds"> = {
+export const imdsSource: ManagedIdentitySource<ImdsCredentialOptions, "imds"> = {
   name: "imds",
   displayName: "IMDS",
   variables: [{ name: "AZURE_POD_IDENTITY_AUTHORITY_HOST", kind: "url" }],
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "imds",
-  configure(options: ManagedIdentityCredentialOptions, env) {
+  configure(options: ImdsCredentialOptions, env) {
     return {
       endpoint: imdsEndpoint(options, env),
       request({ resource, identityParameter }) {
@@ -64,7 +85,14 @@ export const imdsSource: ManagedIdentitySource<ManagedIdentityCredentialOptions,
         if (identityParameter) query[identityParameter[0]] = identityParameter[1];
         return { method: "GET", query };
       },
-      policies: { headers: [metadataHeaderPolicy()] },
+      // One connect bound per credential: it remembers whether IMDS has answered this credential.
+      policies: {
+        headers: [metadataHeaderPolicy()],
+        transport: connectBoundPolicy({
+          connectTimeoutInMs: options.connectTimeoutInMs ?? DEFAULT_IMDS_CONNECT_TIMEOUT_MS,
+          displayName: "IMDS",
+        }),
+      },
     };
   },
   // 400 "Identity not found": no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
