@@ -1,3 +1,10 @@
+/**
+ * Azure managed identity credentials for the Azure SDK for JavaScript: one small `TokenCredential` per host
+ * (IMDS, Azure Arc, Cloud Shell, App Service, Service Fabric, Azure ML, workload identity), a chain that finds the
+ * host's, the detection alone, the errors with their codes, and the pipeline policies they are built from.
+ *
+ * @packageDocumentation
+ */
 export { ImdsCredential, type ImdsCredentialOptions } from "./credentials/imdsCredential.js";
 export { ArcCredential, type ArcCredentialOptions } from "./credentials/arcCredential.js";
 export { CloudShellCredential, type CloudShellCredentialOptions } from "./credentials/cloudShellCredential.js";

@@ -30,16 +30,22 @@ export interface AdditionalPolicyConfig {
  * Options every managed identity credential takes. Each credential may add its own.
  */
 export interface ManagedIdentityCredentialOptions {
-  /** The client (application) id of a user-assigned identity. At most one of `clientId`, `objectId`, `resourceId`. */
+  /**
+   * The client (application) id of a user-assigned identity. At most one of `clientId`, `objectId`, `resourceId`;
+   * an empty or blank one is a `TypeError`. Default: none of them, the system-assigned identity.
+   */
   clientId?: string;
-  /** The object (principal) id of a user-assigned identity. */
+  /** The object (principal) id of a user-assigned identity. Default: none, the system-assigned identity. */
   objectId?: string;
-  /** The Azure resource id of a user-assigned identity (`/subscriptions/…/userAssignedIdentities/name`). */
+  /**
+   * The Azure resource id of a user-assigned identity (`/subscriptions/…/userAssignedIdentities/name`). Default: none,
+   * the system-assigned identity.
+   */
   resourceId?: string;
   /**
    * The full token endpoint URL, overriding the source's default and its environment variable
    * (tests, emulators, custom hosts). For IMDS a bare origin such as `http://127.0.0.1:8080` is accepted
-   * and the token path appended.
+   * and the token path appended. Default: the source's environment variable, else its well-known address.
    */
   endpoint?: string;
   /**
@@ -47,15 +53,18 @@ export interface ManagedIdentityCredentialOptions {
    * over). Read once, at construction. Default: `process.env`.
    */
   env?: NodeJS.ProcessEnv;
-  /** How the token endpoint is retried. */
+  /** How the token endpoint is retried. Default: each field's default (see {@link ManagedIdentityRetryOptions}). */
   retryOptions?: ManagedIdentityRetryOptions;
   /** The HTTP client that sends the requests; the default is Node's `http`/`https`, never through a proxy. */
   httpClient?: HttpClient;
-  /** A prefix for the `User-Agent` header. */
+  /** A prefix for the `User-Agent` header, before `azsdk-js-azure-managed-identity/<version>`. Default: none. */
   userAgentOptions?: { userAgentPrefix?: string };
-  /** Policies to add to the credential's pipeline. */
+  /** Policies to add to the credential's pipeline, at the `position` each names. Default: none. */
   additionalPolicies?: AdditionalPolicyConfig[];
-  /** Header names and query parameters whose values may appear in the verbose request log. */
+  /**
+   * Header names and query parameters whose values may appear in the verbose request log (secret headers never
+   * do). Default: a built-in allow-list of harmless headers, and the `resource` query parameter.
+   */
   loggingOptions?: {
     additionalAllowedHeaderNames?: string[];
     additionalAllowedQueryParameters?: string[];

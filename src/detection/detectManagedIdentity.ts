@@ -26,7 +26,7 @@ export interface DetectManagedIdentityOptions {
    * `/opt/azcmagent/bin/himds`, or `%ProgramFiles%\AzureConnectedMachineAgent\himds.exe` on Windows.
    */
   arcAgentPath?: string;
-  /** The HTTP client of the IMDS probe. */
+  /** The HTTP client of the IMDS probe. Default: Node's `http`, never through a proxy. */
   httpClient?: HttpClient;
 }
 

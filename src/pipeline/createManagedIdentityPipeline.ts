@@ -20,21 +20,24 @@ export const DEFAULT_TRY_TIMEOUT_MS = 10_000;
  * What goes into a managed identity pipeline.
  */
 export interface ManagedIdentityPipelineOptions {
-  /** The source's headers, such as {@link metadataHeaderPolicy}; run once per call. */
+  /** The source's headers, such as {@link metadataHeaderPolicy}; run once per call. Default: none. */
   headerPolicies?: PipelinePolicy[];
-  /** The retry policy: {@link imdsRetryPolicy} or {@link managedIdentityRetryPolicy}. */
+  /** The retry policy: {@link imdsRetryPolicy} or {@link managedIdentityRetryPolicy}. Required. */
   retryPolicy: PipelinePolicy;
-  /** The source's challenge policy, such as {@link arcChallengePolicy}; run on every try. */
+  /** The source's challenge policy, such as {@link arcChallengePolicy}; run on every try. Default: none. */
   challengePolicy?: PipelinePolicy;
   /** How long one try may take. Default: 10 s. */
   tryTimeoutInMs?: number;
-  /** The source's connection policy, such as {@link thumbprintPinningPolicy}; run on every try, inside its timeout. */
+  /**
+   * The source's connection policy, such as {@link thumbprintPinningPolicy}; run on every try, inside its timeout.
+   * Default: none.
+   */
   transportPolicy?: PipelinePolicy;
-  /** The application's own policies. */
+  /** The application's own policies. Default: none. */
   additionalPolicies?: AdditionalPolicyConfig[];
-  /** A prefix for the `User-Agent` header. */
+  /** A prefix for the `User-Agent` header. Default: none. */
   userAgentPrefix?: string;
-  /** Header names and query parameters whose values may appear in the verbose request log. */
+  /** Header names and query parameters whose values may appear in the verbose request log. Default: none beyond the built-in allow-list. */
   loggingOptions?: { additionalAllowedHeaderNames?: string[]; additionalAllowedQueryParameters?: string[] };
 }
 
