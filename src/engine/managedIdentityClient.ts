@@ -36,7 +36,6 @@ export class ManagedIdentityClient<
   private readonly pipeline: Pipeline;
   private readonly httpClient: HttpClient;
   private readonly cache: TokenCache;
-  private readonly partitions = new Map<string, TokenCache>();
   private readonly endpointText: string;
   /** For the getToken spans: whether a token came from the cache. */
   private readonly origins = new TokenOrigins();
@@ -102,15 +101,9 @@ export class ManagedIdentityClient<
     );
   }
 
-  /** The cache for a partition other than the default one (another tenant, CAE tokens), made on first use. */
-  private cacheFor(partition: string): TokenCache {
-    if (partition === "") return this.cache;
-    let cache = this.partitions.get(partition);
-    if (cache === undefined) {
-      cache = this.createCache();
-      this.partitions.set(partition, cache);
-    }
-    return cache;
+  /** How many tokens the cache holds, all partitions (tenants) together (tests, diagnostics). */
+  get cachedTokenCount(): number {
+    return this.cache.size;
   }
 
   /** See `TokenCredential.getToken`; in a span named after the source's credential class when someone traces. */
@@ -130,12 +123,15 @@ export class ManagedIdentityClient<
     span: TracingSpan | undefined,
   ): Promise<AccessToken> {
     try {
-      // Most sources keep one cache; workload identity keeps one per tenant and CAE opt-in (and may refuse a tenant).
-      const partition = this.configuration?.cachePartition;
-      const cache = partition ? this.cacheFor(partition(options)) : this.cache;
+      // Workload identity keeps its tokens apart per tenant and CAE opt-in (and may refuse a tenant), in the one
+      // cache whose bound holds across partitions.
+      const partitionOf = this.configuration?.cachePartition;
+      const partition = partitionOf ? partitionOf(options) : "";
       const scope = typeof scopes === "string" ? scopes : singleScope(scopes);
-      if (span === undefined) return cache.getToken(scope, options);
-      return this.origins.record(span, this.source.name, this.identity, () => cache.getToken(scope, options));
+      if (span === undefined) return this.cache.getToken(scope, options, partition);
+      return this.origins.record(span, this.source.name, this.identity, () =>
+        this.cache.getToken(scope, options, partition),
+      );
     } catch (error) {
       return Promise.reject(error);
     }
