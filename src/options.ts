@@ -1,3 +1,4 @@
+import { optionKeys } from "./explicitOptions.js";
 import type { HttpClient, PipelinePolicy } from "@azure/core-rest-pipeline";
 
 /**
@@ -70,3 +71,20 @@ export interface ManagedIdentityCredentialOptions {
     additionalAllowedQueryParameters?: string[];
   };
 }
+
+/**
+ * The keys of {@link ManagedIdentityCredentialOptions}, checked against it at compile time; each credential's list starts here.
+ * @internal
+ */
+export const MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS = optionKeys<ManagedIdentityCredentialOptions>()([
+  "clientId",
+  "objectId",
+  "resourceId",
+  "endpoint",
+  "env",
+  "retryOptions",
+  "httpClient",
+  "userAgentOptions",
+  "additionalPolicies",
+  "loggingOptions",
+]);

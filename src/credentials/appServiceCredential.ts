@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { explicitOptions, optionKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, type ManagedIdentityCredentialOptions } from "../options.js";
 import { appServiceSource } from "../sources/appService.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
@@ -7,6 +8,11 @@ import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
  * Options of {@link AppServiceCredential}.
  */
 export type AppServiceCredentialOptions = ManagedIdentityCredentialOptions;
+
+/** The keys of {@link AppServiceCredentialOptions}, checked against it at compile time. @internal */
+export const APP_SERVICE_CREDENTIAL_OPTION_KEYS = optionKeys<AppServiceCredentialOptions>()(
+  MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS,
+);
 
 /**
  * Gets tokens on Azure App Service, Azure Functions and Azure Container Apps from the platform's
@@ -28,7 +34,10 @@ export class AppServiceCredential implements TokenCredential {
    * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given or the endpoint is not a URL.
    */
   constructor(options: AppServiceCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(appServiceSource, options);
+    this.#client = new ManagedIdentityClient(
+      appServiceSource,
+      explicitOptions("AppServiceCredential", options, APP_SERVICE_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

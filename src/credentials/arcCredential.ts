@@ -1,8 +1,16 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { arcSource, type ArcCredentialOptions } from "../sources/arc/arcSource.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
+import { explicitOptions, optionKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS } from "../options.js";
 
 export type { ArcCredentialOptions };
+
+/** The keys of {@link ArcCredentialOptions}, checked against it at compile time. @internal */
+export const ARC_CREDENTIAL_OPTION_KEYS = optionKeys<ArcCredentialOptions>()([
+  ...MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS,
+  "tokenFolder",
+]);
 
 /**
  * Gets tokens on an Azure Arc-enabled server from the local Connected Machine agent (himds),
@@ -28,7 +36,10 @@ export class ArcCredential implements TokenCredential {
    * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given or the endpoint is not a URL.
    */
   constructor(options: ArcCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(arcSource, options);
+    this.#client = new ManagedIdentityClient(
+      arcSource,
+      explicitOptions("ArcCredential", options, ARC_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { explicitOptions, optionKeys, withoutKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, type ManagedIdentityCredentialOptions } from "../options.js";
 import { azureMlSource } from "../sources/azureMl.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
@@ -7,6 +8,11 @@ import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
  * Options of {@link AzureMLCredential}: a user-assigned identity by client id only.
  */
 export type AzureMLCredentialOptions = Omit<ManagedIdentityCredentialOptions, "objectId" | "resourceId">;
+
+/** The keys of {@link AzureMLCredentialOptions}, checked against it at compile time. @internal */
+export const AZURE_ML_CREDENTIAL_OPTION_KEYS = optionKeys<AzureMLCredentialOptions>()(
+  withoutKeys(MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, "objectId", "resourceId"),
+);
 
 /**
  * Gets tokens on Azure Machine Learning compute from its local endpoint (`MSI_ENDPOINT`,
@@ -29,7 +35,10 @@ export class AzureMLCredential implements TokenCredential {
    * @throws `TypeError` when `objectId` or `resourceId` is given (Azure ML takes a client id only) or the endpoint is not a URL.
    */
   constructor(options: AzureMLCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(azureMlSource, options);
+    this.#client = new ManagedIdentityClient(
+      azureMlSource,
+      explicitOptions("AzureMLCredential", options, AZURE_ML_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { explicitOptions, optionKeys, withoutKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, type ManagedIdentityCredentialOptions } from "../options.js";
 import { cloudShellSource } from "../sources/cloudShell.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
@@ -10,6 +11,11 @@ export type CloudShellCredentialOptions = Omit<
   ManagedIdentityCredentialOptions,
   "clientId" | "objectId" | "resourceId"
 >;
+
+/** The keys of {@link CloudShellCredentialOptions}, checked against it at compile time. @internal */
+export const CLOUD_SHELL_CREDENTIAL_OPTION_KEYS = optionKeys<CloudShellCredentialOptions>()(
+  withoutKeys(MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, "clientId", "objectId", "resourceId"),
+);
 
 /**
  * Gets tokens in Azure Cloud Shell, for the signed-in user, from the endpoint in `MSI_ENDPOINT`.
@@ -30,7 +36,10 @@ export class CloudShellCredential implements TokenCredential {
    * @throws `TypeError` when a user-assigned identity is given (Cloud Shell has none) or the endpoint is not a URL.
    */
   constructor(options: CloudShellCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(cloudShellSource, options);
+    this.#client = new ManagedIdentityClient(
+      cloudShellSource,
+      explicitOptions("CloudShellCredential", options, CLOUD_SHELL_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

@@ -1,9 +1,17 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
+import { explicitOptions, optionKeys } from "../explicitOptions.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS } from "../options.js";
 import { type ImdsCredentialOptions, imdsSource } from "../sources/imds.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
 export type { ImdsCredentialOptions };
+
+/** The keys of {@link ImdsCredentialOptions}, checked against it at compile time. @internal */
+export const IMDS_CREDENTIAL_OPTION_KEYS = optionKeys<ImdsCredentialOptions>()([
+  ...MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS,
+  "connectTimeoutInMs",
+]);
 
 /**
  * Gets tokens from the Azure Instance Metadata Service (IMDS) at `169.254.169.254`: Azure VMs,
@@ -32,7 +40,8 @@ export class ImdsCredential implements TokenCredential {
    * @throws `TypeError` when more than one of `clientId`, `objectId`, `resourceId` is given, the endpoint is not
    * a URL, or `connectTimeoutInMs` is not a whole number from 0 to 2^31-1.
    */
-  constructor(options: ImdsCredentialOptions = {}) {
+  constructor(options?: ImdsCredentialOptions) {
+    options = explicitOptions("ImdsCredential", options, IMDS_CREDENTIAL_OPTION_KEYS);
     checkWholeNumber(options.connectTimeoutInMs, "connectTimeoutInMs", MILLISECONDS_RANGE);
     this.#client = new ManagedIdentityClient(imdsSource, options);
   }

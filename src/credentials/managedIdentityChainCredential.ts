@@ -1,9 +1,13 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { DetectManagedIdentityOptions } from "../detection/detectManagedIdentity.js";
+import {
+  DETECT_MANAGED_IDENTITY_OPTION_KEYS,
+  type DetectManagedIdentityOptions,
+} from "../detection/detectManagedIdentity.js";
 import { SourceDecider } from "../detection/sourceDecision.js";
 import { CredentialUnavailableError } from "../errors.js";
+import { explicitOptions, optionKeys, withoutKeys } from "../explicitOptions.js";
 import { checkRetryOptions, checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, type ManagedIdentityCredentialOptions } from "../options.js";
 import type { ArcChallengePolicyOptions } from "../sources/arc/arcChallengePolicy.js";
 import { timerBound } from "../shared/timerBound.js";
 import { waitWithDeadline } from "../shared/waitWithDeadline.js";
@@ -21,6 +25,14 @@ export interface ManagedIdentityChainCredentialOptions
     Omit<ManagedIdentityCredentialOptions, "endpoint">,
     ArcChallengePolicyOptions,
     Omit<DetectManagedIdentityOptions, "probe" | "httpClient"> {}
+
+/** The keys of {@link ManagedIdentityChainCredentialOptions}, checked against it at compile time. @internal */
+export const MANAGED_IDENTITY_CHAIN_CREDENTIAL_OPTION_KEYS = optionKeys<ManagedIdentityChainCredentialOptions>()([
+  ...withoutKeys(MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, "endpoint"),
+  "tokenFolder",
+  // `env` is in both.
+  ...withoutKeys(DETECT_MANAGED_IDENTITY_OPTION_KEYS, "probe", "httpClient", "env"),
+]);
 
 /** The caller's options for the token request, its timeout less the time the detection took. */
 function afterDetection(options: GetTokenOptions | undefined, startedAt: number): GetTokenOptions | undefined {
@@ -63,7 +75,8 @@ export class ManagedIdentityChainCredential implements TokenCredential {
    * number in `retryOptions` or `probeTimeoutMs` is not a whole number in its range, or when
    * `AZURE_TOKEN_CREDENTIALS` (in `env`) has a value `@azure/identity` does not accept either.
    */
-  constructor(options: ManagedIdentityChainCredentialOptions = {}) {
+  constructor(options?: ManagedIdentityChainCredentialOptions) {
+    options = explicitOptions("ManagedIdentityChainCredential", options, MANAGED_IDENTITY_CHAIN_CREDENTIAL_OPTION_KEYS);
     userAssignedIdentity(options);
     // Checked now, not when the detection first builds a credential: a bad option is the caller's mistake.
     checkRetryOptions(options.retryOptions);

@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
-import type { ManagedIdentityCredentialOptions } from "../options.js";
+import { explicitOptions, optionKeys, withoutKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, type ManagedIdentityCredentialOptions } from "../options.js";
 import { serviceFabricSource } from "../sources/serviceFabric.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
 
@@ -8,6 +9,11 @@ import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
  * `objectId` only (sent as `principalId`); the cluster's token service takes no client id or resource id.
  */
 export type ServiceFabricCredentialOptions = Omit<ManagedIdentityCredentialOptions, "clientId" | "resourceId">;
+
+/** The keys of {@link ServiceFabricCredentialOptions}, checked against it at compile time. @internal */
+export const SERVICE_FABRIC_CREDENTIAL_OPTION_KEYS = optionKeys<ServiceFabricCredentialOptions>()(
+  withoutKeys(MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, "clientId", "resourceId"),
+);
 
 /**
  * Gets tokens for a Service Fabric application from the cluster's managed identity token service
@@ -32,7 +38,10 @@ export class ServiceFabricCredential implements TokenCredential {
    * not an https URL or `IDENTITY_SERVER_THUMBPRINT` is not a thumbprint.
    */
   constructor(options: ServiceFabricCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(serviceFabricSource, options);
+    this.#client = new ManagedIdentityClient(
+      serviceFabricSource,
+      explicitOptions("ServiceFabricCredential", options, SERVICE_FABRIC_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

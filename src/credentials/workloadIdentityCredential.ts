@@ -1,8 +1,20 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/core-auth";
 import { workloadIdentitySource, type WorkloadIdentityCredentialOptions } from "../sources/workloadIdentity.js";
 import { ManagedIdentityClient } from "../engine/managedIdentityClient.js";
+import { explicitOptions, optionKeys, withoutKeys } from "../explicitOptions.js";
+import { MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS } from "../options.js";
 
 export type { WorkloadIdentityCredentialOptions };
+
+/** The keys of {@link WorkloadIdentityCredentialOptions}, checked against it at compile time. @internal */
+export const WORKLOAD_IDENTITY_CREDENTIAL_OPTION_KEYS = optionKeys<WorkloadIdentityCredentialOptions>()([
+  ...withoutKeys(MANAGED_IDENTITY_CREDENTIAL_OPTION_KEYS, "objectId", "resourceId"),
+  "tenantId",
+  "tokenFilePath",
+  "authorityHost",
+  "additionallyAllowedTenants",
+  "enableAzureProxy",
+]);
 
 /**
  * Gets tokens on AKS with workload identity: the pod's federated service account token
@@ -26,7 +38,10 @@ export class WorkloadIdentityCredential implements TokenCredential {
    * @throws `TypeError` when the tenant id or the authority host is malformed, or the authority is plain http off this machine.
    */
   constructor(options: WorkloadIdentityCredentialOptions = {}) {
-    this.#client = new ManagedIdentityClient(workloadIdentitySource, options);
+    this.#client = new ManagedIdentityClient(
+      workloadIdentitySource,
+      explicitOptions("WorkloadIdentityCredential", options, WORKLOAD_IDENTITY_CREDENTIAL_OPTION_KEYS),
+    );
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { HttpClient } from "@azure/core-rest-pipeline";
 import { readEnv } from "../environment.js";
+import { explicitOptions, optionKeys } from "../explicitOptions.js";
 import { checkWholeNumber, MILLISECONDS_RANGE } from "../optionChecks.js";
 import { imdsSource } from "../sources/imds.js";
 import { environmentEndpoint, sourceByName, SOURCES } from "../sources/index.js";
@@ -29,6 +30,15 @@ export interface DetectManagedIdentityOptions {
   /** The HTTP client of the IMDS probe. Default: Node's `http`, never through a proxy. */
   httpClient?: HttpClient;
 }
+
+/** The keys of {@link DetectManagedIdentityOptions}, checked against it at compile time. @internal */
+export const DETECT_MANAGED_IDENTITY_OPTION_KEYS = optionKeys<DetectManagedIdentityOptions>()([
+  "env",
+  "probe",
+  "probeTimeoutMs",
+  "arcAgentPath",
+  "httpClient",
+]);
 
 /**
  * One source the detection checked and passed over, and what it saw there.
@@ -130,7 +140,12 @@ function found(
  * console.log(source, endpoint, reason); // "imds" "http://169.254.169.254/metadata/identity/oauth2/token" "IMDS: …"
  * ```
  */
-export function detectManagedIdentity(options: DetectManagedIdentityOptions = {}): Promise<ManagedIdentityDetection> {
+export function detectManagedIdentity(options?: DetectManagedIdentityOptions): Promise<ManagedIdentityDetection> {
+  try {
+    options = explicitOptions("detectManagedIdentity", options, DETECT_MANAGED_IDENTITY_OPTION_KEYS);
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return detectManagedIdentityWith(options, (endpoint) =>
     probeImds(endpoint, { timeoutMs: options.probeTimeoutMs, httpClient: options.httpClient }),
   );
