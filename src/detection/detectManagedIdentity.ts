@@ -17,18 +17,18 @@ import { type ImdsProbeResult, probeImds } from "./imdsProbe.js";
  */
 export interface DetectManagedIdentityOptions {
   /** The environment to read. Default: `process.env`. */
-  env?: NodeJS.ProcessEnv;
+  env?: NodeJS.ProcessEnv | undefined;
   /** Whether to probe IMDS when nothing else matches. Default: `true`; when `false`, IMDS is assumed. */
-  probe?: boolean;
+  probe?: boolean | undefined;
   /** How long the IMDS probe waits for an answer: a whole number of milliseconds up to 2^31-1. Default (and 0): 1000 ms. */
-  probeTimeoutMs?: number;
+  probeTimeoutMs?: number | undefined;
   /**
    * The Azure Arc agent's executable, whose presence means an Arc-enabled server. Default:
    * `/opt/azcmagent/bin/himds`, or `%ProgramFiles%\AzureConnectedMachineAgent\himds.exe` on Windows.
    */
-  arcAgentPath?: string;
+  arcAgentPath?: string | undefined;
   /** The HTTP client of the IMDS probe. Default: Node's `http`, never through a proxy. */
-  httpClient?: HttpClient;
+  httpClient?: HttpClient | undefined;
 }
 
 /** The keys of {@link DetectManagedIdentityOptions}, checked against it at compile time. @internal */

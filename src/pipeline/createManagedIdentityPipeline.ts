@@ -21,24 +21,26 @@ export const DEFAULT_TRY_TIMEOUT_MS = 10_000;
  */
 export interface ManagedIdentityPipelineOptions {
   /** The source's headers, such as {@link metadataHeaderPolicy}; run once per call. Default: none. */
-  headerPolicies?: PipelinePolicy[];
+  headerPolicies?: PipelinePolicy[] | undefined;
   /** The retry policy: {@link imdsRetryPolicy} or {@link managedIdentityRetryPolicy}. Required. */
   retryPolicy: PipelinePolicy;
   /** The source's challenge policy, such as {@link arcChallengePolicy}; run on every try. Default: none. */
-  challengePolicy?: PipelinePolicy;
+  challengePolicy?: PipelinePolicy | undefined;
   /** How long one try may take. Default: 10 s. */
-  tryTimeoutInMs?: number;
+  tryTimeoutInMs?: number | undefined;
   /**
    * The source's connection policy, such as {@link thumbprintPinningPolicy}; run on every try, inside its timeout.
    * Default: none.
    */
-  transportPolicy?: PipelinePolicy;
+  transportPolicy?: PipelinePolicy | undefined;
   /** The application's own policies. Default: none. */
-  additionalPolicies?: AdditionalPolicyConfig[];
+  additionalPolicies?: AdditionalPolicyConfig[] | undefined;
   /** A prefix for the `User-Agent` header. Default: none. */
-  userAgentPrefix?: string;
+  userAgentPrefix?: string | undefined;
   /** Header names and query parameters whose values may appear in the verbose request log. Default: none beyond the built-in allow-list. */
-  loggingOptions?: { additionalAllowedHeaderNames?: string[]; additionalAllowedQueryParameters?: string[] };
+  loggingOptions?:
+    | { additionalAllowedHeaderNames?: string[] | undefined; additionalAllowedQueryParameters?: string[] | undefined }
+    | undefined;
 }
 
 /**

@@ -21,7 +21,7 @@ export interface ThumbprintPinningPolicyOptions {
   /** The certificate's SHA-1 (40 hex digits) or SHA-256 (64) thumbprint; case, colons and blanks do not matter. */
   thumbprint: string;
   /** How long connecting and the TLS handshake may take. Default: 10 s; 0, negative or `Infinity`: no bound of its own. */
-  handshakeTimeoutMs?: number;
+  handshakeTimeoutMs?: number | undefined;
 }
 
 /**

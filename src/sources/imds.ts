@@ -27,7 +27,7 @@ export interface ImdsCredentialOptions extends ManagedIdentityCredentialOptions 
    * after that, a failed connect is transient and retried. A connection that is made and then hangs is
    * bounded by `retryOptions.tryTimeoutInMs`, not by this. Default: 1000; 0 means no connect bound.
    */
-  connectTimeoutInMs?: number;
+  connectTimeoutInMs?: number | undefined;
 }
 
 /**

@@ -23,26 +23,26 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
   "objectId" | "resourceId"
 > {
   /** The client id of the identity (an app registration or a user-assigned identity). Default: `AZURE_CLIENT_ID`. */
-  clientId?: string;
+  clientId?: string | undefined;
   /** The identity's Microsoft Entra tenant. Default: `AZURE_TENANT_ID`. */
-  tenantId?: string;
+  tenantId?: string | undefined;
   /** The file that holds the federated (service account) token. Default: `AZURE_FEDERATED_TOKEN_FILE`. */
-  tokenFilePath?: string;
+  tokenFilePath?: string | undefined;
   /** The Microsoft Entra authority host. Default: `AZURE_AUTHORITY_HOST`, else `https://login.microsoftonline.com`. */
-  authorityHost?: string;
+  authorityHost?: string | undefined;
   /**
    * Tenants other than the configured one that `getToken`'s `tenantId` may name (as Key Vault's and Storage's
    * challenges do); `"*"` allows any. A `tenantId` not listed is refused with `CredentialUnavailableError` and
    * nothing is sent, as `@azure/identity`'s credentials do. Default: none.
    */
-  additionallyAllowedTenants?: string[];
+  additionallyAllowedTenants?: string[] | undefined;
   /**
    * Use the AKS token proxy (identity bindings) when `AZURE_KUBERNETES_TOKEN_PROXY` names one, as
    * `@azure/identity` 4.14's `enableAzureProxy`: token requests go to the proxy (https, its certificate checked
    * against `AZURE_KUBERNETES_SNI_NAME` with the CAs of `AZURE_KUBERNETES_CA_FILE`, read again when it changes, or
    * `AZURE_KUBERNETES_CA_DATA`), and nothing to the authority host. Default: `false`.
    */
-  enableAzureProxy?: boolean;
+  enableAzureProxy?: boolean | undefined;
 }
 
 /**

@@ -76,6 +76,34 @@ export const unavailable: string = new CredentialUnavailableError("no").name;
 export const start: typeof startEmulator = startEmulator;
 `;
 
+/**
+ * A CommonJS application type-checked under the old `moduleResolution: node` (node10), which reads no `exports`:
+ * the main entry resolves through `types`, the emulator's through `typesVersions`.
+ */
+const NODE10_APP = `
+import { ImdsCredential } from "azure-managed-identity";
+import { startEmulator, type Emulator } from "azure-managed-identity/emulator";
+export async function token(): Promise<string> {
+  const emulator: Emulator = await startEmulator();
+  return (await new ImdsCredential({ endpoint: emulator.endpoints.imds }).getToken("https://vault.azure.net/.default")).token;
+}
+`;
+
+/**
+ * The README's own examples under `exactOptionalPropertyTypes`: an option given a value that may be `undefined`
+ * (an emulator's endpoint, an environment variable) compiles, as the option types say `string | undefined`.
+ */
+const EXACT_OPTIONAL_APP = `
+import { ArcCredential, detectManagedIdentity, ImdsCredential, ManagedIdentityChainCredential, WorkloadIdentityCredential } from "azure-managed-identity";
+import { startEmulator } from "azure-managed-identity/emulator";
+const emulator = await startEmulator();
+export const imds = new ImdsCredential({ endpoint: emulator.endpoints.imds, clientId: process.env["AZURE_CLIENT_ID"] });
+export const arc = new ArcCredential({ endpoint: emulator.endpoints.arc, tokenFolder: emulator.tokenFolder });
+export const chain = new ManagedIdentityChainCredential({ env: emulator.env.imds, probeTimeoutMs: undefined, retryOptions: { maxRetries: undefined } });
+export const workload = new WorkloadIdentityCredential({ tenantId: process.env["TENANT"], userAgentOptions: { userAgentPrefix: undefined } });
+export const detection = detectManagedIdentity({ env: emulator.env.arc, arcAgentPath: undefined });
+`;
+
 let app: string;
 
 beforeAll(async () => {
@@ -91,6 +119,8 @@ beforeAll(async () => {
   await fs.writeFile(path.join(app, "app.cjs"), CJS_APP);
   await fs.writeFile(path.join(app, "typed.mts"), TYPED_APP);
   await fs.writeFile(path.join(app, "typed.cts"), TYPED_APP);
+  await fs.writeFile(path.join(app, "node10.ts"), NODE10_APP);
+  await fs.writeFile(path.join(app, "exactOptional.mts"), EXACT_OPTIONAL_APP);
 }, 180_000);
 
 afterAll(async () => {
@@ -125,4 +155,23 @@ describe("an application using the built package", () => {
       expect(output).toBe("");
     }, 120_000);
   }
+
+  it("types: both entry points resolve under moduleResolution node10 (node), the emulator's through typesVersions", async () => {
+    const args = ["--noEmit", "--strict", "--skipLibCheck", "--module", "commonjs", "--moduleResolution", "node10"];
+    expect(await run(app, [TSC, ...args, "node10.ts"])).toBe("");
+  }, 120_000);
+
+  it("types: the README's option examples compile under exactOptionalPropertyTypes (undefined accepted explicitly)", async () => {
+    const args = ["--noEmit", "--strict", "--exactOptionalPropertyTypes", "--skipLibCheck", "--module", "nodenext"];
+    const output = await run(app, [
+      TSC,
+      ...args,
+      "--moduleResolution",
+      "nodenext",
+      "--target",
+      "es2022",
+      "exactOptional.mts",
+    ]);
+    expect(output).toBe("");
+  }, 120_000);
 });

@@ -17,7 +17,7 @@ export interface ArcChallengePolicyOptions {
    * `%ProgramData%\AzureConnectedMachineAgent\Tokens` on Windows. Set by the application only: the
    * server's challenge can never move it.
    */
-  tokenFolder?: string;
+  tokenFolder?: string | undefined;
 }
 
 /**
