@@ -33,7 +33,7 @@ describe("npm run sample -- <name>", () => {
 
   it("is one command: npm run sample -- keyVaultArc prints what the sample read, and nothing leaves loopback", async () => {
     const guard = pathToFileURL(path.join(REPO, "test", "helpers", "installLoopbackSocketGuard.ts")).href;
-    const env = { ...cliEnv(await closedPort()), NODE_OPTIONS: `--import ${guard}` };
+    const env = { ...cliEnv(await closedPort()), NODE_OPTIONS: `--import tsx --import ${guard}` };
     const sample = await finished(
       spawn("npm", ["run", "--silent", "sample", "--", "keyVaultArc"], {
         cwd: REPO,
@@ -41,9 +41,11 @@ describe("npm run sample -- <name>", () => {
         stdio: ["ignore", "pipe", "pipe"],
       }),
     );
-    expect(sample.stderr).toBe("");
-    expect(sample.stdout.trim()).toBe("keyVaultArc: Read the secret 'db-password' (28 characters).");
-    expect(sample.code).toBe(0);
+    expect(sample).toMatchObject({
+      code: 0,
+      stderr: "",
+      stdout: "keyVaultArc: Read the secret 'db-password' (28 characters).\n",
+    });
 
     const usage = await finished(
       spawn("npm", ["run", "--silent", "sample", "--", "nope"], { cwd: REPO, env, stdio: ["ignore", "pipe", "pipe"] }),
