@@ -48,8 +48,8 @@ export type CredentialUnavailableErrorCode =
  * - `"timeout"`: no complete answer in time: every try timed out, or the caller's `requestOptions.timeout` passed.
  * - `"network"`: the request failed on the way (a reset connection, a TLS error, a certificate that is
  *   not the pinned one).
- * - `"misconfigured"`: the environment names the source but a value is unusable (a header variable
- *   holding a line break, a malformed endpoint seen by the chain); nothing was sent.
+ * - `"misconfigured"`: the environment names the source but a value is unusable (an endpoint variable that is not
+ *   an http(s) URL, Service Fabric's thumbprint, a header variable holding a line break); nothing was sent.
  * - `"identity-mismatch"`: the token is for another identity than the one asked for (an Azure Arc agent
  *   too old for user-assigned identities); the token was discarded.
  * - `"federated-token-file"`: workload identity's token file cannot be read, or is empty.

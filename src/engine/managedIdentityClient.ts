@@ -15,7 +15,7 @@ import { singleScope } from "../token/resource.js";
 import { TokenCache } from "../token/tokenCache.js";
 import { describeIdentity, type UserAssignedIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { failureFromAnswer, failureFromError } from "./failures.js";
-import { scrubError, scrubSecrets } from "./secretScrubbing.js";
+import { scrubError } from "../shared/secretScrubbing.js";
 import { credentialOfSource, isTracing, TokenOrigins, traceGetToken } from "./tracing.js";
 import type { TracingSpan } from "@azure/core-tracing";
 
@@ -64,7 +64,16 @@ export class ManagedIdentityClient<
       this.configuration = source.configure(options, env);
     } catch (error) {
       if (error instanceof TypeError) throw error;
-      this.configurationError = error as Error;
+      // A variable of the environment that is not usable: the host's configuration, said at getToken.
+      this.configurationError =
+        error instanceof AuthenticationError && error.code === "misconfigured"
+          ? new AuthenticationError(
+              `${source.displayName} is misconfigured: ${error.message}`,
+              undefined,
+              undefined,
+              "misconfigured",
+            )
+          : (error as Error);
     }
     const endpoint = this.configuration?.endpoint;
     this.endpointText = endpoint ? `${endpoint.origin}${endpoint.pathname}` : "(no endpoint)";
@@ -145,8 +154,6 @@ export class ManagedIdentityClient<
   ): Promise<AccessToken> {
     const { source, configuration } = this;
     if (configuration === undefined) throw this.configurationError;
-    const { endpoint } = configuration;
-    const context = { source: source as ManagedIdentitySource<never>, endpoint: this.endpointText };
 
     const description = await configuration.request({
       resource,
@@ -156,19 +163,19 @@ export class ManagedIdentityClient<
       revokedToken: revoked?.token,
       tenantId: options?.tenantId,
     });
-    const request = createTokenRequest(description.url ?? endpoint, description, signal, options?.tracingOptions);
+    const url = description.url ?? configuration.endpoint;
+    const request = createTokenRequest(url, description, signal, options?.tracingOptions);
     const requestTime = Date.now();
     let response;
     const secrets = description.secrets;
+    // The endpoint's words are scrubbed as they are read (after decoding, before cutting), the whole error after.
+    const context = { source: source as ManagedIdentitySource<never>, endpoint: url, secrets };
     try {
       response = await this.pipeline.sendRequest(this.httpClient, request);
     } catch (error) {
       throw scrubError(failureFromError(context, error), secrets);
     }
     if (response.status < 200 || response.status >= 300) {
-      // An endpoint that echoes the secret the request carried: out of the body before any message is made of it.
-      if (secrets !== undefined && response.bodyAsText)
-        response.bodyAsText = scrubSecrets(response.bodyAsText, secrets);
       throw scrubError(failureFromAnswer(context, response), secrets);
     }
 

@@ -23,3 +23,13 @@ export function metadataHeaderPolicy(): PipelinePolicy {
     },
   };
 }
+
+/**
+ * Why an endpoint that takes the `Metadata` header (IMDS, Azure Arc, Cloud Shell) denies a request, and what to do.
+ * @internal
+ */
+export const METADATA_HEADER_DENIED = {
+  cause:
+    "The Metadata header was stripped on the way, or something other than the endpoint (a proxy, a sidecar) answered in its place.",
+  fix: "Check the Metadata header is not stripped and that no proxy answers for the endpoint.",
+} as const;

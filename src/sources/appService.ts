@@ -46,6 +46,12 @@ export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOp
       },
     };
   },
-  troubleshooting:
+  advice: () =>
     "Check that a managed identity is enabled on the app (az webapp identity show, or az containerapp identity show) and, for a user-assigned identity, that it is assigned to the app.",
+  // App Service sends no Metadata header: its proof is IDENTITY_HEADER, which the platform replaces.
+  denied: {
+    cause:
+      "IDENTITY_HEADER is not the one the endpoint expects: it changes when the app restarts or its identity changes, so a copy of the variables goes stale.",
+    fix: "Restart the app (or the process) so that it reads the current IDENTITY_HEADER, and do not copy it elsewhere.",
+  },
 };

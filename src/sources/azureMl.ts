@@ -45,6 +45,12 @@ export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptio
       },
     };
   },
-  troubleshooting:
+  advice: () =>
     "Check that the compute instance or cluster has a managed identity and, for a user-assigned identity, that its client id is right.",
+  // Azure ML sends no Metadata header: its proof is MSI_SECRET.
+  denied: {
+    cause:
+      "MSI_SECRET is not the one the compute's endpoint expects: a copy of the variables from another compute or session goes stale.",
+    fix: "Run on the compute itself with the variables it sets (restart the job or kernel), and do not copy MSI_SECRET elsewhere.",
+  },
 };

@@ -1,5 +1,5 @@
 import { readEnv } from "../environment.js";
-import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
+import { METADATA_HEADER_DENIED, metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { ManagedIdentitySource } from "./source.js";
@@ -32,5 +32,6 @@ export const cloudShellSource: ManagedIdentitySource<ManagedIdentityCredentialOp
       policies: { headers: [metadataHeaderPolicy()] },
     };
   },
-  troubleshooting: "Run this inside Azure Cloud Shell, where MSI_ENDPOINT is set.",
+  advice: () => "Run this inside Azure Cloud Shell, where MSI_ENDPOINT is set.",
+  denied: METADATA_HEADER_DENIED,
 };

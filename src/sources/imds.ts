@@ -1,7 +1,7 @@
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { connectBoundPolicy } from "../pipeline/connectBoundPolicy.js";
-import { metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
+import { METADATA_HEADER_DENIED, metadataHeaderPolicy } from "../pipeline/metadataHeaderPolicy.js";
 import { parseEndpoint } from "./endpoint.js";
 import type { ManagedIdentitySource } from "./source.js";
 
@@ -96,7 +96,14 @@ export const imdsSource: ManagedIdentitySource<ImdsCredentialOptions, "imds"> = 
     };
   },
   // 400 "Identity not found": no identity here, or not the one asked for. 403 "unreachable": Docker Desktop's answer off Azure.
-  isUnavailableAnswer: (status, body) => isIdentityNotFound(status, body) || isDockerDesktopUnreachable(status, body),
-  troubleshooting:
-    "On an Azure VM, check that a managed identity is assigned to it (az vm identity show) and that nothing (a proxy, a firewall, a container network) stands between this process and 169.254.169.254.",
+  unavailableAnswer: (status, body) =>
+    isIdentityNotFound(status, body)
+      ? "no-identity"
+      : isDockerDesktopUnreachable(status, body)
+        ? "docker-desktop"
+        : undefined,
+  // The host the request really used: a custom endpoint (AZURE_POD_IDENTITY_AUTHORITY_HOST, an emulator) is named.
+  advice: (endpoint) =>
+    `On an Azure VM, check that a managed identity is assigned to it (az vm identity show) and that nothing (a proxy, a firewall, a container network) stands between this process and ${endpoint?.host ?? new URL(IMDS_HOST).host}.`,
+  denied: METADATA_HEADER_DENIED,
 };

@@ -3,7 +3,8 @@ import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { normalizeThumbprint, thumbprintPinningPolicy } from "../pipeline/thumbprintPinningPolicy.js";
-import { parseEndpoint } from "./endpoint.js";
+import { configurationError, parseEndpoint } from "./endpoint.js";
+import { maskUserInfo } from "../shared/maskUserInfo.js";
 import type { ManagedIdentitySource } from "./source.js";
 
 /** The api-version MSAL.NET 4.83+ sends; the one that takes `principalId`. @internal */
@@ -24,7 +25,10 @@ function thumbprintOf(env: NodeJS.ProcessEnv): string | undefined {
   if (value === undefined) return undefined;
   const thumbprint = normalizeThumbprint(value);
   if (thumbprint === undefined)
-    throw new TypeError(`IDENTITY_SERVER_THUMBPRINT is not a certificate thumbprint: '${value}'.`);
+    throw configurationError(
+      "IDENTITY_SERVER_THUMBPRINT",
+      `IDENTITY_SERVER_THUMBPRINT is not a certificate thumbprint: '${value}'.`,
+    );
   return thumbprint;
 }
 
@@ -79,7 +83,7 @@ export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentia
     const endpoint = parseEndpoint(value, from);
     // The secret goes out only once the certificate is checked, which plain http cannot do.
     if (endpoint.protocol !== "https:")
-      throw new TypeError(`${from} must be an https URL for Service Fabric: '${value}'.`);
+      throw configurationError(from, `${from} must be an https URL for Service Fabric: '${maskUserInfo(value)}'.`);
     return {
       endpoint,
       request({ resource, identityParameter, claims, revokedToken }) {
@@ -93,6 +97,12 @@ export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentia
       },
     };
   },
-  troubleshooting:
+  advice: () =>
     "Check that the application's manifest assigns it a managed identity and that IDENTITY_SERVER_THUMBPRINT is the thumbprint of the cluster's managed identity token service certificate.",
+  // Service Fabric sends no Metadata header: its proof is IDENTITY_HEADER, which the cluster replaces.
+  denied: {
+    cause:
+      "IDENTITY_HEADER is not the one the cluster's token service expects: it changes when the application restarts or its identity changes, so a copy of the variables goes stale.",
+    fix: "Restart the application (or the process) so that it reads the current IDENTITY_HEADER, and do not copy it elsewhere.",
+  },
 };

@@ -1,5 +1,6 @@
 import type { GetTokenOptions } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { CredentialUnavailableErrorCode } from "../errors.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
 
@@ -134,8 +135,10 @@ export interface ManagedIdentitySource<
   /**
    * Reads the credential's options and environment, once, at construction: everything its requests need (the
    * endpoint, the secrets of the environment, the source's policies), so that no request reads them again.
-   * Throws `TypeError` for a malformed setting (the application's mistake, said at construction) and
-   * `CredentialUnavailableError` when the environment names no such source (said at `getToken`).
+   * Throws `TypeError` for a malformed option (the application's mistake, said at construction),
+   * `AuthenticationError` `misconfigured` for an environment variable that is not usable (the host's
+   * configuration; see `configurationError`) and `CredentialUnavailableError` when the environment names no such
+   * source (both said at `getToken`).
    */
   configure(options: TOptions, env: NodeJS.ProcessEnv): SourceConfiguration;
   /**
@@ -154,10 +157,21 @@ export interface ManagedIdentitySource<
    * a failure (`AuthenticationError`), not a sign that the source is absent.
    */
   remoteEndpoint?: boolean;
-  /** An error answer that means "no managed identity here" rather than a failure. */
-  isUnavailableAnswer?(status: number, body: string | undefined): boolean;
+  /**
+   * What an error answer means, when it means "no managed identity here" rather than a failure: the
+   * `CredentialUnavailableError` code it becomes (IMDS's 400 "Identity not found" is `no-identity`).
+   */
+  unavailableAnswer?(status: number, body: string | undefined): CredentialUnavailableErrorCode | undefined;
   /** The host may ignore the identity asked for: check the token's claims and fail closed. */
   verifiesIdentityClaims?: boolean;
-  /** A hint added to every failure message: what to check on this kind of host. */
-  troubleshooting?: string;
+  /**
+   * What to check on this kind of host, added to a failure's message and the doctor's finding: a function of the
+   * endpoint the request used (IMDS names the host it really asked, not always 169.254.169.254).
+   */
+  advice(endpoint: URL | undefined): string;
+  /**
+   * Why this source's endpoint denies a request (401, 403) and what to do: the one explanation the failure's
+   * message and the doctor's finding share (only the sources that send `Metadata` may blame its stripping).
+   */
+  denied: { cause: string; fix: string };
 }

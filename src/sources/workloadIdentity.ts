@@ -2,9 +2,10 @@ import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
 import { isLoopbackHost } from "../shared/loopbackHost.js";
+import { maskUserInfo } from "../shared/maskUserInfo.js";
 import { aksTokenProxyPolicy, readAksTokenProxy } from "./aksTokenProxy.js";
 import { egressProxyPolicy } from "./egressProxy.js";
-import { parseEndpoint } from "./endpoint.js";
+import { configurationError, parseEndpoint } from "./endpoint.js";
 import { readFederatedToken } from "./federatedTokenFile.js";
 import type { ManagedIdentitySource } from "./source.js";
 import { tenantTokenUrl } from "./tenantTokenUrl.js";
@@ -52,7 +53,10 @@ export interface WorkloadIdentityCredentialOptions extends Omit<
 function secureEndpoint(value: string, from: string): URL {
   const url = parseEndpoint(value, from);
   if (url.protocol !== "https:" && !isLoopbackHost(url.hostname)) {
-    throw new TypeError(`${from} must be an https URL (http only to this machine's loopback): '${value}'.`);
+    throw configurationError(
+      from,
+      `${from} must be an https URL (http only to this machine's loopback): '${maskUserInfo(value)}'.`,
+    );
   }
   return url;
 }
@@ -230,6 +234,12 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
       policies: { transport },
     };
   },
-  troubleshooting:
+  advice: () =>
     "Check the federated identity credential on the identity: its issuer must be the cluster's OIDC issuer URL and its subject system:serviceaccount:<namespace>:<service account>.",
+  // Microsoft Entra, not a local endpoint: no Metadata header; it refuses the federated token itself.
+  denied: {
+    cause:
+      "Microsoft Entra refused the federated token (AZURE_FEDERATED_TOKEN_FILE): the identity has no federated credential for this service account, or the token expired or is for another audience.",
+    fix: "Check the identity's federated credential (issuer: the cluster's OIDC issuer URL; subject: system:serviceaccount:<namespace>:<service account>) and that the token file is the one the cluster mounts.",
+  },
 };

@@ -143,12 +143,20 @@ describe("diagnose: a failed token", () => {
     ],
     [failedToken("appservice", "AuthenticationError", "App Service: … answered 400.", 400), "identity-not-available"],
     [
-      failedToken(
-        "imds",
-        "AuthenticationError",
-        `IMDS: ${IMDS_URL} answered 400: invalid_resource: AADSTS500011: The resource principal named https://x was not found in the tenant named T.`,
-        400,
-      ),
+      {
+        ...failedToken("imds", "AuthenticationError", "IMDS: … answered 400.", 400, "http-status"),
+        error: {
+          name: "AuthenticationError",
+          message: "IMDS: … answered 400.",
+          statusCode: 400,
+          code: "http-status",
+          errorResponse: {
+            error: "invalid_resource",
+            errorDescription:
+              "AADSTS500011: The resource principal named https://x was not found in the tenant named T.",
+          },
+        },
+      },
       "request-refused",
     ],
     [failedToken("imds", "AuthenticationError", "IMDS: … answered 429.", 429), "throttled"],
@@ -187,6 +195,36 @@ describe("diagnose: a failed token", () => {
     );
     expect(finding?.cause).toContain("IDENTITY_HEADER");
     expect(finding?.fix).toContain("Restart the app");
+  });
+
+  it("a denial is explained by the source's declaration: IDENTITY_HEADER for Service Fabric, Metadata for IMDS and Arc, neither for Azure ML", () => {
+    const deniedBy = (source: ManagedIdentitySourceName): string => {
+      const [finding] = diagnose(
+        input({
+          detection: { source, reason: "", ms: 1 },
+          token: failedToken(source, "AuthenticationError", "denied", 401, "http-status"),
+        }),
+      );
+      expect(finding?.id).toBe("denied");
+      return `${finding?.cause} ${finding?.fix}`;
+    };
+    expect(deniedBy("servicefabric")).toContain("IDENTITY_HEADER");
+    expect(deniedBy("servicefabric")).not.toContain("Metadata");
+    expect(deniedBy("imds")).toContain("Metadata header");
+    expect(deniedBy("arc")).toContain("Metadata header");
+    expect(deniedBy("azureml")).not.toContain("Metadata");
+    expect(deniedBy("workloadidentity")).not.toContain("Metadata");
+  });
+
+  it("Microsoft Entra's refusal is read from errorResponse, never from the message's words", () => {
+    const words = `IMDS: ${IMDS_URL} answered 400: invalid_resource: AADSTS500011: The resource principal was not found.`;
+    expect(idsFor(failedToken("imds", "AuthenticationError", words, 400, "http-status"))[0]).toBe(
+      "identity-not-available",
+    );
+    const token = failedToken("imds", "AuthenticationError", "IMDS: … answered 400.", 400, "http-status");
+    token.error!.errorResponse = { error: "invalid_request", errorDescription: "", errorCodes: [50011] };
+    const [finding] = diagnose(input({ token }));
+    expect(finding).toMatchObject({ id: "request-refused", summary: expect.stringContaining("AADSTS50011") });
   });
 
   it("the himds fix names the Windows group on Windows", () => {

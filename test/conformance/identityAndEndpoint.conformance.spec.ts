@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import {
   AppServiceCredential,
+  AuthenticationError,
   ArcCredential,
   AzureMLCredential,
   CloudShellCredential,
@@ -231,9 +232,14 @@ describe("endpoints", () => {
     expect(paths).toHaveLength(2);
   });
 
-  it("refuses IDENTITY_ENDPOINT 'localhost/token', which is no URL, with a TypeError naming the variable (MSAL.NET AzureArcInvalidEndpointAsync, ServiceFabricInvalidEndpointAsync)", () => {
+  // A malformed variable is the host's configuration, not the caller's mistake (issue 21: a TypeError made the
+  // command line say "usage error"): AuthenticationError "misconfigured" at getToken, nothing sent.
+  it("refuses IDENTITY_ENDPOINT 'localhost/token', which is no URL, with an error naming the variable (MSAL.NET AzureArcInvalidEndpointAsync, ServiceFabricInvalidEndpointAsync)", async () => {
     vi.stubEnv("IDENTITY_ENDPOINT", "localhost/token");
-    expect(() => new ArcCredential()).toThrow(/IDENTITY_ENDPOINT.*localhost\/token/);
+    const error = await rejection(new ArcCredential().getToken(MANAGEMENT));
+    expect(error).toBeInstanceOf(AuthenticationError);
+    expect(error).toMatchObject({ code: "misconfigured" });
+    expect(error.message).toMatch(/IDENTITY_ENDPOINT.*localhost\/token/);
   });
 
   it("reports a refused loopback endpoint as no managed identity here, at once (MSAL.NET ManagedIdentityUnreachableNetworkAsync)", async () => {

@@ -2,7 +2,7 @@
 // message gets a short, single-line excerpt of it, and reading it never throws or stalls.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { MAX_DESCRIPTION, readErrorAnswer } from "../../src/engine/failures.js";
+import { MAX_DESCRIPTION, readErrorAnswer } from "../../src/engine/errorAnswer.js";
 import { LINEAR_GROWTH_BOUND, tenfoldGrowth } from "../helpers/linearTime.js";
 
 /** The longest excerpt of an endpoint's words that a message may carry (300 characters and an ellipsis). */

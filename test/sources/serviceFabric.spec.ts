@@ -265,13 +265,23 @@ describe("ServiceFabricCredential", () => {
     },
   );
 
-  it("refuses at construction a plain http endpoint and a malformed thumbprint", () => {
+  // The environment's values are the host's configuration (issue 21): "misconfigured" at getToken, nothing sent;
+  // the endpoint option's stays the caller's TypeError at construction.
+  it("refuses a plain http endpoint and a malformed thumbprint: misconfigured from the environment, TypeError from the option", async () => {
     stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", certificate.sha1);
     vi.stubEnv("IDENTITY_ENDPOINT", "http://127.0.0.1:2377/metadata/identity/oauth2/token");
-    expect(() => new ServiceFabricCredential()).toThrow(/must be an https URL/);
+    await expect(new ServiceFabricCredential().getToken(SCOPE)).rejects.toMatchObject({
+      name: "AuthenticationError",
+      code: "misconfigured",
+      message: expect.stringMatching(/IDENTITY_ENDPOINT must be an https URL/),
+    });
+    expect(() => new ServiceFabricCredential({ endpoint: "http://127.0.0.1:2377/x" })).toThrow(TypeError);
 
     stubServiceFabric("https://127.0.0.1:2377/metadata/identity/oauth2/token", "not-a-thumbprint");
-    expect(() => new ServiceFabricCredential()).toThrow(/not a certificate thumbprint/);
+    await expect(new ServiceFabricCredential().getToken(SCOPE)).rejects.toMatchObject({
+      code: "misconfigured",
+      message: expect.stringMatching(/not a certificate thumbprint/),
+    });
   });
 
   it("turns the endpoint's nested error answer into an AuthenticationError with its words", async () => {

@@ -240,10 +240,16 @@ describe("WorkloadIdentityCredential", () => {
     expect(requests).toHaveLength(0);
   });
 
-  it("refuses at construction a plain http authority off this machine, a malformed tenant, objectId and resourceId", async () => {
+  it("refuses a plain http authority off this machine, a malformed tenant, objectId and resourceId", async () => {
     await loopbackAuthority();
+    // From the environment: the host's configuration (issue 21), "misconfigured" at getToken, nothing sent.
     vi.stubEnv("AZURE_AUTHORITY_HOST", "http://login.example.com");
-    expect(() => new WorkloadIdentityCredential()).toThrow(/must be an https URL/);
+    await expect(new WorkloadIdentityCredential().getToken("https://vault.azure.net/.default")).rejects.toMatchObject({
+      code: "misconfigured",
+      message: expect.stringMatching(/AZURE_AUTHORITY_HOST must be an https URL/),
+    });
+    expect(authority!.requests).toHaveLength(0);
+    expect(() => new WorkloadIdentityCredential({ authorityHost: "http://login.example.com" })).toThrow(TypeError);
     vi.unstubAllEnvs();
     await loopbackAuthority();
     vi.stubEnv("AZURE_TENANT_ID", "../evil");

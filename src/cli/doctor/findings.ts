@@ -1,3 +1,4 @@
+import { entraErrorCode } from "../../engine/errorAnswer.js";
 import { sourceByName } from "../../sources/index.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
 import { arcPermissionHint } from "../../sources/arc/permissionHint.js";
@@ -42,142 +43,233 @@ function arcFolderMissing(folder: string): Finding {
   };
 }
 
-/** The finding for a failed token attempt, from the source and what the credential said. */
-function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding {
-  const { source } = token;
-  const error = token.error!;
-  const { message, name } = error;
-  const status = error.statusCode;
-  const title = sourceByName(source).displayName;
-  const failed = (id: string, summary: string, cause: string, fix: string): Finding => ({
-    id,
-    severity: "error",
-    summary,
-    cause,
-    fix,
-  });
+/** What a failed token attempt is known by: the error's structured fields, never its message. */
+type FailedAttempt = NonNullable<TokenAttemptReport["error"]> & { source: ManagedIdentitySourceName };
 
-  if (name === "TypeError") {
-    return failed(
-      "options-do-not-fit",
-      `${title} cannot be asked for this.`,
-      message,
-      "Drop the identity option, or use a source that takes it.",
-    );
+/**
+ * One row of the table of failures: which errors it explains (every key given must match) and the finding.
+ * The message is only ever shown (as a cause), never searched.
+ */
+interface FailureRow {
+  /** The error's class name (`TypeError`: the options do not fit the source). */
+  name?: string;
+  code?: string;
+  statusCode?: (status: number) => boolean;
+  /** The endpoint's answer (`errorResponse`) carries a Microsoft Entra code (AADSTS…). */
+  entraCode?: true;
+  source?: ManagedIdentitySourceName;
+  finding(failure: FailedAttempt, input: DiagnosisInput): Finding;
+}
+
+const failed = (id: string, summary: string, cause: string, fix: string): Finding => ({
+  id,
+  severity: "error",
+  summary,
+  cause,
+  fix,
+});
+const titleOfFailure = (failure: FailedAttempt): string => sourceByName(failure.source).displayName;
+/** The source's advice for the endpoint this machine uses. */
+function adviceFor(failure: FailedAttempt, input: DiagnosisInput): string {
+  const url = input.report.endpoints.find((endpoint) => endpoint.source === failure.source)?.url;
+  let endpoint: URL | undefined;
+  try {
+    endpoint = url === undefined ? undefined : new URL(url);
+  } catch {
+    endpoint = undefined;
   }
-  switch (error.code) {
-    case "arc-file-permission":
-      return arcPermission(input.arcTokenFolder, input.platform);
-    case "arc-folder-missing":
-      return arcFolderMissing(input.arcTokenFolder);
-    case "arc-file-outside-folder":
-      return failed(
+  return sourceByName(failure.source).advice(endpoint);
+}
+const is =
+  (...statuses: number[]) =>
+  (status: number): boolean =>
+    statuses.includes(status);
+
+/** The table, first match wins. */
+const FAILURES: readonly FailureRow[] = [
+  {
+    name: "TypeError",
+    finding: (failure) =>
+      failed(
+        "options-do-not-fit",
+        `${titleOfFailure(failure)} cannot be asked for this.`,
+        failure.message,
+        "Drop the identity option, or use a source that takes it.",
+      ),
+  },
+  {
+    code: "misconfigured",
+    finding: (failure) =>
+      failed(
+        "misconfigured",
+        `${titleOfFailure(failure)}'s settings in this environment are not usable.`,
+        failure.message,
+        "Fix or unset the variable named above: the platform sets these variables (an endpoint as an http(s) URL, a header value on one line); a copy from another machine or process goes stale.",
+      ),
+  },
+  { code: "arc-file-permission", finding: (_, input) => arcPermission(input.arcTokenFolder, input.platform) },
+  { code: "arc-folder-missing", finding: (_, input) => arcFolderMissing(input.arcTokenFolder) },
+  {
+    code: "arc-file-outside-folder",
+    finding: (_, input) =>
+      failed(
         "arc-file-outside-folder",
         "The Azure Arc endpoint named a challenge file outside the agent's token folder, so it was not read.",
         `Either IDENTITY_ENDPOINT points at something that is not the Azure Connected Machine agent (another service, or an emulator), or the agent's token folder is not ${input.arcTokenFolder} (a container that mounts it elsewhere). Reading files wherever an endpoint says would hand any file's content to it.`,
         "Check IDENTITY_ENDPOINT (azcmagent show lists the agent's settings). If the folder really is elsewhere, give it with --token-folder (ArcCredential's tokenFolder option), and never a folder other users can write to.",
-      );
-    case "arc-file-missing":
-      return failed(
+      ),
+  },
+  {
+    code: "arc-file-missing",
+    finding: (_, input) =>
+      failed(
         "arc-file-missing",
         "The Azure Arc endpoint named a challenge file that does not exist here.",
         `The agent writes the file into its token folder just before it answers, so this process sees another file system than the agent: a container where ${input.arcTokenFolder} is not the agent's folder (not mounted, or mounted elsewhere), or an IDENTITY_ENDPOINT that is not this machine's agent.`,
         "In a container, mount the agent's /var/opt/azcmagent/tokens read-only at the same path (or give the folder with --token-folder, ArcCredential's tokenFolder option); otherwise check IDENTITY_ENDPOINT (azcmagent show).",
-      );
-    case "identity-mismatch":
-      return failed(
+      ),
+  },
+  {
+    code: "identity-mismatch",
+    finding: () =>
+      failed(
         "arc-identity-mismatch",
         "The Azure Arc agent gave a token for another identity than the one asked for.",
         "Agents older than the support for user-assigned identities ignore client_id/object_id/msi_res_id and answer with the machine's system-assigned identity; the token was discarded.",
         "Update the Connected Machine agent, or ask for the system-assigned identity (no --client-id/--object-id/--resource-id).",
-      );
-    case "no-identity":
-      if (source !== "imds") break;
-      return failed(
+      ),
+  },
+  {
+    code: "no-identity",
+    source: "imds",
+    finding: () =>
+      failed(
         "imds-identity-not-assigned",
         "IMDS answered 400: no managed identity, or not the one asked for, is assigned to this VM.",
         "IMDS is there, but the VM (or scale set) has no system-assigned identity while none was named, or the user-assigned identity named is not assigned to it.",
         "Assign one: az vm identity assign -g <group> -n <vm> (system-assigned), or add --identities <identity resource id>; for a scale set, az vmss identity assign. Check the ids with az identity show. It takes effect within a minute or two.",
-      );
-    case "docker-desktop":
-      return failed(
+      ),
+  },
+  {
+    code: "docker-desktop",
+    finding: () =>
+      failed(
         "docker-desktop",
         "Docker Desktop answered for IMDS.",
         "This runs in a container under Docker Desktop, which answers 169.254.169.254 with 403 'unreachable': there is no Azure VM behind it.",
         `Run on an Azure VM, or develop against the emulator: ${PROGRAM} emulate.`,
-      );
-    case "unreachable": {
-      const fix =
-        source === "arc"
+      ),
+  },
+  {
+    code: "unreachable",
+    finding: (failure) =>
+      failed(
+        "endpoint-not-listening",
+        `Nothing listens at the ${titleOfFailure(failure)} endpoint.`,
+        failure.message,
+        failure.source === "arc"
           ? "Check the agent: azcmagent show, and systemctl status himdsd (Linux) or Get-Service himds (Windows)."
-          : source === "imds"
+          : failure.source === "imds"
             ? "Check that this runs on an Azure VM and that nothing (a firewall, a container network without host networking, a network policy) blocks 169.254.169.254."
-            : "The variables that name the endpoint may be stale (copied from another process or machine): check them, or restart the app so the platform sets them again.";
-      return failed("endpoint-not-listening", `Nothing listens at the ${title} endpoint.`, message, fix);
-    }
-    case "timeout":
-      return failed(
+            : "The variables that name the endpoint may be stale (copied from another process or machine): check them, or restart the app so the platform sets them again.",
+      ),
+  },
+  {
+    code: "timeout",
+    finding: (failure) =>
+      failed(
         "endpoint-slow",
-        `The ${title} endpoint accepted the connection but gave no token in time.`,
+        `The ${titleOfFailure(failure)} endpoint accepted the connection but gave no token in time.`,
         "The endpoint is overloaded or hung, or something between (a proxy, a firewall) holds the connection open.",
         "Try again with a longer --timeout; if it persists, restart the agent or service that serves the endpoint.",
+      ),
+  },
+  {
+    // Each source says what its endpoint checks: IDENTITY_HEADER for App Service and Service Fabric, Metadata for IMDS.
+    statusCode: is(401, 403),
+    finding: (failure) => {
+      const { denied } = sourceByName(failure.source);
+      return failed(
+        "denied",
+        `The ${titleOfFailure(failure)} endpoint denied the request (${failure.statusCode}).`,
+        denied.cause,
+        denied.fix,
       );
+    },
+  },
+  {
+    // Microsoft Entra's refusal passed on (IMDS's invalid_resource): the identity is there, the request is wrong.
+    statusCode: is(400),
+    entraCode: true,
+    finding: (failure) => {
+      const code = entraErrorCode(failure.errorResponse);
+      return failed(
+        "request-refused",
+        `The ${titleOfFailure(failure)} endpoint refused the request (400, AADSTS${code}).`,
+        code === 500011
+          ? "The identity is there, but the resource (the scope without /.default) is not known in its tenant: a typo in the scope, or a resource from another cloud or tenant."
+          : "The identity is there, but Microsoft Entra refused the request; its AADSTS code says why (https://login.microsoftonline.com/error?code=<number>).",
+        "Check --scope/--resource against the resource's documented audience (for Key Vault https://vault.azure.net/.default).",
+      );
+    },
+  },
+  {
+    statusCode: is(400, 404),
+    finding: (failure, input) =>
+      failed(
+        "identity-not-available",
+        `The ${titleOfFailure(failure)} endpoint answered ${failure.statusCode}.`,
+        failure.statusCode === 404
+          ? "The endpoint URL's path is wrong, or the identity asked for is not assigned to this host."
+          : "No managed identity is enabled on this host, or the one asked for is not assigned to it.",
+        adviceFor(failure, input),
+      ),
+  },
+  {
+    statusCode: is(429),
+    finding: (failure) =>
+      failed(
+        "throttled",
+        `The ${titleOfFailure(failure)} endpoint is throttling (429).`,
+        "Too many token requests from this host: something asks for a new token per request instead of caching it.",
+        "Cache tokens (one credential instance per process does) and retry after the Retry-After the endpoint gives.",
+      ),
+  },
+  {
+    statusCode: (status) => status >= 500,
+    finding: (failure) =>
+      failed(
+        "endpoint-failing",
+        `The ${titleOfFailure(failure)} endpoint failed on its side (${failure.statusCode}).`,
+        "The endpoint had an internal error on every retry (IMDS answers 410 or 5xx while it is being updated, for up to 70 s).",
+        "Try again in a minute; if it persists, restart the agent or service behind the endpoint, or open a support case.",
+      ),
+  },
+];
+
+function rowMatches(row: FailureRow, failure: FailedAttempt): boolean {
+  if (row.name !== undefined && row.name !== failure.name) return false;
+  if (row.code !== undefined && row.code !== failure.code) return false;
+  if (row.source !== undefined && row.source !== failure.source) return false;
+  if (row.statusCode !== undefined && (failure.statusCode === undefined || !row.statusCode(failure.statusCode)))
+    return false;
+  if (row.entraCode !== undefined) {
+    const code = entraErrorCode(failure.errorResponse);
+    if (code === undefined) return false;
   }
-  if (status === 401 || status === 403) {
-    return failed(
-      "denied",
-      `The ${title} endpoint denied the request (${status}).`,
-      source === "appservice"
-        ? "IDENTITY_HEADER does not match: the platform rotates it, and a copy of the variables goes stale."
-        : "A header was stripped, or something other than the endpoint (a proxy, a sidecar) answered in its place.",
-      source === "appservice"
-        ? "Restart the app so that it gets the current IDENTITY_HEADER; do not copy it elsewhere."
-        : "Check what listens at the endpoint, and that no proxy answers for it.",
-    );
-  }
-  // Microsoft Entra's refusal passed on (IMDS's invalid_resource): the identity is there, the request is wrong.
-  const aadsts = status === 400 ? /\bAADSTS\d+/.exec(message)?.[0] : undefined;
-  if (aadsts !== undefined) {
-    return failed(
-      "request-refused",
-      `The ${title} endpoint refused the request (400, ${aadsts}).`,
-      aadsts === "AADSTS500011"
-        ? "The identity is there, but the resource (the scope without /.default) is not known in its tenant: a typo in the scope, or a resource from another cloud or tenant."
-        : "The identity is there, but Microsoft Entra refused the request; its AADSTS code says why (https://login.microsoftonline.com/error?code=<number>).",
-      "Check --scope/--resource against the resource's documented audience (for Key Vault https://vault.azure.net/.default).",
-    );
-  }
-  if (status === 400 || status === 404) {
-    return failed(
-      "identity-not-available",
-      `The ${title} endpoint answered ${status}.`,
-      status === 404
-        ? "The endpoint URL's path is wrong, or the identity asked for is not assigned to this host."
-        : "No managed identity is enabled on this host, or the one asked for is not assigned to it.",
-      sourceByName(source).troubleshooting ?? "Check the identity's assignment in the Azure portal.",
-    );
-  }
-  if (status === 429) {
-    return failed(
-      "throttled",
-      `The ${title} endpoint is throttling (429).`,
-      "Too many token requests from this host: something asks for a new token per request instead of caching it.",
-      "Cache tokens (one credential instance per process does) and retry after the Retry-After the endpoint gives.",
-    );
-  }
-  if (status !== undefined && status >= 500) {
-    return failed(
-      "endpoint-failing",
-      `The ${title} endpoint failed on its side (${status}).`,
-      "The endpoint had an internal error on every retry (IMDS answers 410 or 5xx while it is being updated, for up to 70 s).",
-      "Try again in a minute; if it persists, restart the agent or service behind the endpoint, or open a support case.",
-    );
-  }
+  return true;
+}
+
+/** The finding for a failed token attempt: the first row of the table that fits, else the credential's message. */
+function tokenFailure(token: TokenAttemptReport, input: DiagnosisInput): Finding {
+  const failure: FailedAttempt = { ...token.error!, source: token.source };
+  const row = FAILURES.find((candidate) => rowMatches(candidate, failure));
+  if (row !== undefined) return row.finding(failure, input);
   return failed(
-    "token-failed",
-    `No token from ${title}.`,
-    message,
-    sourceByName(source).troubleshooting ?? "Run with AZURE_LOG_LEVEL=verbose to see each request and answer.",
+    `token-failed`,
+    `No token from ${titleOfFailure(failure)}.`,
+    failure.message,
+    adviceFor(failure, input),
   );
 }
 
@@ -239,7 +331,8 @@ export function diagnose(input: DiagnosisInput): Finding[] {
     }
   }
 
-  if (detection.unusable !== undefined) {
+  // The token attempt's "misconfigured" already names the variable and the fix: one finding.
+  if (detection.unusable !== undefined && !findings.has("misconfigured")) {
     add({
       id: "endpoint-unusable",
       severity: "error",

@@ -1,3 +1,4 @@
+import type { ErrorResponse } from "../../errors.js";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
 
 /** One environment variable as the doctor reports it: values of secrets never appear. @internal */
@@ -72,8 +73,11 @@ export interface TokenAttemptReport {
   claims?: TokenClaims;
   /** The token is not a JWT, so there are no claims to show. */
   opaque?: boolean;
-  /** What the credential threw: `code` is the error's stable code (`CredentialUnavailableError`, `AuthenticationError`). */
-  error?: { name: string; message: string; statusCode?: number; code?: string };
+  /**
+   * What the credential threw: `code` is the error's stable code (`CredentialUnavailableError`,
+   * `AuthenticationError`), `errorResponse` the endpoint's own fields (`AuthenticationError`).
+   */
+  error?: { name: string; message: string; statusCode?: number; code?: string; errorResponse?: ErrorResponse };
 }
 
 /** A problem found, with its likely cause and the fix. @internal */

@@ -1,3 +1,4 @@
+import type { ErrorResponse } from "../../errors.js";
 import { performance } from "node:perf_hooks";
 import type { ManagedIdentitySourceName } from "../../sources/source.js";
 import { decodeJwtClaims } from "../../token/jwtClaims.js";
@@ -54,7 +55,11 @@ export async function attemptToken(
       ...(claims ? { claims } : { opaque: true }),
     };
   } catch (error) {
-    const { name, message, statusCode, code } = error as Error & { statusCode?: number; code?: unknown };
+    const { name, message, statusCode, code, errorResponse } = error as Error & {
+      statusCode?: number;
+      code?: unknown;
+      errorResponse?: ErrorResponse;
+    };
     return {
       source,
       scope,
@@ -65,6 +70,7 @@ export async function attemptToken(
         message,
         ...(typeof statusCode === "number" ? { statusCode } : {}),
         ...(typeof code === "string" ? { code } : {}),
+        ...(errorResponse !== undefined && typeof errorResponse === "object" ? { errorResponse } : {}),
       },
     };
   }

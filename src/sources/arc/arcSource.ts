@@ -1,6 +1,6 @@
 import { readEnv } from "../../environment.js";
 import { arcChallengePolicy, type ArcChallengePolicyOptions } from "./arcChallengePolicy.js";
-import { metadataHeaderPolicy } from "../../pipeline/metadataHeaderPolicy.js";
+import { METADATA_HEADER_DENIED, metadataHeaderPolicy } from "../../pipeline/metadataHeaderPolicy.js";
 import type { ManagedIdentityCredentialOptions } from "../../options.js";
 import { parseEndpoint } from "../endpoint.js";
 import { defaultArcAgentPath, isArcAgentInstalled } from "./arcAgent.js";
@@ -57,6 +57,7 @@ export const arcSource: ManagedIdentitySource<ArcCredentialOptions, "arc"> = {
   },
   // Older agents ignore a user-assigned identity and answer with the system-assigned one.
   verifiesIdentityClaims: true,
-  troubleshooting:
+  advice: () =>
     "Check that the Azure Connected Machine agent runs (azcmagent show) and that this process may read its token folder (the 'himds' group on Linux).",
+  denied: METADATA_HEADER_DENIED,
 };
