@@ -126,3 +126,10 @@ describe("Coming from @azure/identity: each README row, both ways, gets the same
     expect({ oid: ours["oid"], appid: ours["appid"] }).toEqual({ oid: theirs["oid"], appid: theirs["appid"] });
   });
 });
+
+describe("Coming from @azure/identity: the spelling of DefaultAzureCredential's options", () => {
+  it("refuses managedIdentityClientId and names clientId, as the README's table says", () => {
+    expect(() => chain({ managedIdentityClientId: user().clientId } as never)).toThrow(TypeError);
+    expect(() => chain({ managedIdentityClientId: user().clientId } as never)).toThrow(/clientId/);
+  });
+});
