@@ -162,6 +162,7 @@ export class ManagedIdentityClient<
       enableCae: options?.enableCae === true,
       revokedToken: revoked?.token,
       tenantId: options?.tenantId,
+      abortSignal: signal,
     });
     const url = description.url ?? configuration.endpoint;
     const request = createTokenRequest(url, description, signal, options?.tracingOptions);

@@ -1,9 +1,11 @@
-import { X509Certificate } from "node:crypto";
-import { promises as fs } from "node:fs";
+import { createHash, X509Certificate } from "node:crypto";
 import https from "node:https";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { CredentialUnavailableError } from "../errors.js";
 import { readEnv } from "../environment.js";
+import { bracketAwareLookup } from "../pipeline/managedIdentityHttpClient.js";
+import type { AbortSignalLike } from "../shared/abort.js";
+import { FileRefusedError, readBoundedFile } from "../shared/boundedFile.js";
 
 // The AKS token proxy (identity bindings), as @azure/identity 4.14's WorkloadIdentityCredential with
 // `enableAzureProxy` (Azure/azure-sdk-for-js, sdk/identity/identity/src/credentials/workloadIdentityCredential.ts:
@@ -79,44 +81,109 @@ function holdsCertificate(pem: string): boolean {
   });
 }
 
+/** A CA bundle is a few certificates; a system-wide bundle is about 200 KiB. A larger file is not a CA file. */
+export const MAX_CA_FILE_BYTES = 1024 * 1024;
+
+interface PooledAgent {
+  agent: https.Agent;
+  /** The credentials' policies whose current agent this is. */
+  users: number;
+}
+
+// One keep-alive agent per (proxy, CA, SNI name) for the whole process, as the other sources share one HTTP client:
+// credentials made per request and dropped share its connection instead of each leaving one open.
+const pool = new Map<string, PooledAgent>();
+
+function poolKey(proxy: AksTokenProxy, ca: string | undefined): string {
+  const caDigest = ca === undefined ? "" : createHash("sha256").update(ca).digest("hex");
+  return JSON.stringify([proxy.url.origin, proxy.sniName ?? "", caDigest]);
+}
+
+function acquireAgent(key: string, proxy: AksTokenProxy, ca: string | undefined): https.Agent {
+  let pooled = pool.get(key);
+  if (pooled === undefined) {
+    pooled = {
+      // The bracket-aware lookup connects to an IPv6 literal proxy (`https://[::1]:8443`), as the other requests do.
+      agent: new https.Agent({
+        keepAlive: true,
+        ...(ca !== undefined && { ca }),
+        servername: proxy.sniName,
+        lookup: bracketAwareLookup,
+      }),
+      users: 0,
+    };
+    pool.set(key, pooled);
+  }
+  pooled.users++;
+  return pooled.agent;
+}
+
+/**
+ * Drops a policy's hold on an agent; the last one out retires it: its idle connections close now, and those in
+ * flight when their request ends (never cut), as keep-alive is off for it from here on.
+ */
+function releaseAgent(key: string): void {
+  const pooled = pool.get(key);
+  if (pooled === undefined || --pooled.users > 0) return;
+  pool.delete(key);
+  const { agent } = pooled;
+  // Node's Agent reads keepAlive when a request ends: a socket it frees is then destroyed, not kept.
+  (agent as https.Agent & { keepAlive: boolean }).keepAlive = false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
+}
+
+/** The CAs of `AZURE_KUBERNETES_CA_FILE`, read like the Arc challenge file: a regular file, bounded, ended by the try's deadline. */
+async function readCaFile(file: string, signal: AbortSignalLike | undefined): Promise<string> {
+  try {
+    const { content } = await readBoundedFile(file, { maxBytes: MAX_CA_FILE_BYTES, signal });
+    return content!.toString("utf8");
+  } catch (error) {
+    if (!(error instanceof FileRefusedError)) throw error;
+    const { refusal } = error;
+    const why =
+      refusal.reason === "not-a-file"
+        ? "it is not a regular file"
+        : refusal.reason === "too-large"
+          ? `it is larger than ${MAX_CA_FILE_BYTES} bytes`
+          : `${refusal.code}`;
+    throw unavailable(`cannot read AZURE_KUBERNETES_CA_FILE '${file}' (${why}).`);
+  }
+}
+
 /**
  * Connects to the proxy with its own trust: the CAs of `AZURE_KUBERNETES_CA_DATA`, or of
- * `AZURE_KUBERNETES_CA_FILE` read on every request and used anew when its content changed (an empty file, in the
- * middle of a rotation, keeps the CAs read before), or the system's when neither is set; and the certificate
- * checked against `AZURE_KUBERNETES_SNI_NAME` when set. The connection is handed over as `request.agent`.
+ * `AZURE_KUBERNETES_CA_FILE` read on every try (a regular file of at most 1 MiB, the read ended by the try's
+ * deadline) and used anew when its content changed (an empty file, in the middle of a rotation, keeps the CAs
+ * read before), or the system's when neither is set; and the certificate checked against
+ * `AZURE_KUBERNETES_SNI_NAME` when set. The connection is handed over as `request.agent`, from one keep-alive
+ * agent per (proxy, CA, SNI name) that every credential shares; an agent a CA change leaves unused is released.
  * @internal
  */
 export function aksTokenProxyPolicy(proxy: AksTokenProxy): PipelinePolicy {
-  let agent: https.Agent | undefined;
-  let agentCa: string | undefined;
-  const agentFor = (ca: string | undefined): https.Agent => {
-    if (agent === undefined || ca !== agentCa) {
-      agent?.destroy();
-      agent = new https.Agent({ keepAlive: true, ...(ca !== undefined && { ca }), servername: proxy.sniName });
-      agentCa = ca;
-    }
-    return agent;
-  };
   if (proxy.caData !== undefined && !holdsCertificate(proxy.caData)) {
     throw unavailable("AZURE_KUBERNETES_CA_DATA holds no PEM certificate.");
   }
+  // The agent this credential holds, and for which CAs.
+  let held: { key: string; ca: string | undefined; agent: https.Agent } | undefined;
+  const agentFor = (ca: string | undefined): https.Agent => {
+    if (held === undefined || held.ca !== ca) {
+      const key = poolKey(proxy, ca);
+      const agent = acquireAgent(key, proxy, ca);
+      if (held !== undefined) releaseAgent(held.key);
+      held = { key, ca, agent };
+    }
+    return held.agent;
+  };
   return {
     name: "aksTokenProxyPolicy",
     async sendRequest(request, next) {
       let ca = proxy.caData;
       if (proxy.caFile !== undefined) {
-        let content: string;
-        try {
-          content = await fs.readFile(proxy.caFile, "utf8");
-        } catch (error) {
-          throw unavailable(
-            `cannot read AZURE_KUBERNETES_CA_FILE '${proxy.caFile}' (${(error as NodeJS.ErrnoException).code}).`,
-          );
-        }
+        let content = await readCaFile(proxy.caFile, request.abortSignal);
         if (content.trim() === "") {
-          if (agentCa === undefined) throw unavailable(`AZURE_KUBERNETES_CA_FILE '${proxy.caFile}' is empty.`);
-          content = agentCa;
-        } else if (content !== agentCa && !holdsCertificate(content)) {
+          if (held?.ca === undefined) throw unavailable(`AZURE_KUBERNETES_CA_FILE '${proxy.caFile}' is empty.`);
+          content = held.ca;
+        } else if (content !== held?.ca && !holdsCertificate(content)) {
           throw unavailable(`AZURE_KUBERNETES_CA_FILE '${proxy.caFile}' holds no PEM certificate.`);
         }
         ca = content;

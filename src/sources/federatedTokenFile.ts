@@ -1,5 +1,6 @@
-import { promises as fs } from "node:fs";
 import { AuthenticationError } from "../errors.js";
+import type { AbortSignalLike } from "../shared/abort.js";
+import { FileRefusedError, readBoundedFile } from "../shared/boundedFile.js";
 
 /** A projected service account token is a JWT of a few kilobytes. */
 export const MAX_FEDERATED_TOKEN_BYTES = 64 * 1024;
@@ -33,38 +34,45 @@ function unreadable(path: string, why: string): AuthenticationError {
 
 /**
  * The federated token in `path`, read again only when the file has changed since the last read
- * (the kubelet rotates it, by swapping a symlink or rewriting it), so a token request costs one `stat`.
- * A file modified within the last two seconds before a read is read again next time, whatever its
- * signature says.
+ * (the kubelet rotates it, by swapping a symlink or rewriting it), so a token request costs one open and one
+ * `fstat`. The file is opened once, checked and read from that descriptor (a regular file of at most 64 KiB, as
+ * the Arc challenge file is read). A file modified within the last two seconds before a read is read again next
+ * time, whatever its signature says.
+ * @param signal - ends the wait for the file (the call's abort or deadline)
  * @internal
  */
-export async function readFederatedToken(path: string): Promise<string> {
-  let stat;
+export async function readFederatedToken(path: string, signal?: AbortSignalLike): Promise<string> {
+  let signature = "";
+  let settled = false;
+  let cached: CachedToken | undefined;
+  let content: Buffer | undefined;
   try {
-    stat = await fs.stat(path, { bigint: true });
+    ({ content } = await readBoundedFile(path, {
+      maxBytes: MAX_FEDERATED_TOKEN_BYTES,
+      signal,
+      beforeRead(stat) {
+        // A regular file of size 0 is empty, or not a real file at all: /proc/self/environ reports 0 and would
+        // hand the process's environment over as the assertion.
+        if (stat.size === 0n)
+          throw unreadable(path, "its size is 0 (empty, or not a real file such as /proc/self/environ)");
+        signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
+        settled = Date.now() - Number(stat.mtimeNs / 1_000_000n) > TIMESTAMP_GRANULARITY_MS;
+        cached = cache.get(path);
+        return !(cached?.settled && cached.signature === signature);
+      },
+    }));
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw unreadable(path, code === "ENOENT" ? "it does not exist" : `it cannot be read (${code})`);
+    if (!(error instanceof FileRefusedError)) throw error;
+    const { refusal } = error;
+    if (refusal.reason === "not-a-file") throw unreadable(path, "it is not a regular file");
+    if (refusal.reason === "too-large") throw unreadable(path, `it is larger than ${MAX_FEDERATED_TOKEN_BYTES} bytes`);
+    if (refusal.reason === "open" && refusal.code === "ENOENT") throw unreadable(path, "it does not exist");
+    throw unreadable(path, `it cannot be read (${refusal.code})`);
   }
-  if (!stat.isFile()) throw unreadable(path, "it is not a regular file");
-  // A regular file of size 0 is empty, or not a real file at all: /proc/self/environ reports 0 and would
-  // hand the process's environment over as the assertion.
-  if (stat.size === 0n) throw unreadable(path, "its size is 0 (empty, or not a real file such as /proc/self/environ)");
-  if (stat.size > MAX_FEDERATED_TOKEN_BYTES)
-    throw unreadable(path, `it is larger than ${MAX_FEDERATED_TOKEN_BYTES} bytes`);
-
-  const signature = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeNs}:${stat.ctimeNs}`;
-  const cached = cache.get(path);
-  if (cached?.settled && cached.signature === signature) return cached.token;
-
-  let token: string;
-  try {
-    token = (await fs.readFile(path, "utf8")).trim();
-  } catch (error) {
-    throw unreadable(path, `it cannot be read (${(error as NodeJS.ErrnoException).code})`);
-  }
+  if (content === undefined) return cached!.token;
+  const token = content.toString("utf8").trim();
+  content.fill(0);
   if (token.length === 0) throw unreadable(path, "it is empty");
-  const settled = Date.now() - Number(stat.mtimeNs / 1_000_000n) > TIMESTAMP_GRANULARITY_MS;
   cache.set(path, { signature, token, settled });
   return token;
 }

@@ -2,6 +2,7 @@ import type { GetTokenOptions } from "@azure/core-auth";
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import type { CredentialUnavailableErrorCode } from "../errors.js";
 import type { ManagedIdentityCredentialOptions } from "../options.js";
+import type { AbortSignalLike } from "../shared/abort.js";
 import type { UserAssignedIdentityKind } from "../userAssignedIdentity.js";
 
 /**
@@ -77,6 +78,8 @@ export interface SourceRequestContext {
   revokedToken?: string;
   /** `GetTokenOptions.tenantId`, for the one source that may take another tenant (workload identity). */
   tenantId?: string;
+  /** The call's abort signal (the caller's abort and deadline): ends a wait the request makes (a file read). */
+  abortSignal?: AbortSignalLike;
 }
 
 /**

@@ -217,10 +217,10 @@ export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCrede
         const cae = getTokenOptions?.enableCae ? "cae" : "";
         return sameTenant(tenant, tenantId) ? cae : `${tenant.toLowerCase()} ${cae}`;
       },
-      async request({ resource, identityParameter, claims, enableCae, tenantId: requested }) {
+      async request({ resource, identityParameter, claims, enableCae, tenantId: requested, abortSignal }) {
         const { url } = tenantOf(requested);
         const field = claimsField(claims, enableCae === true);
-        const assertion = await readFederatedToken(tokenFilePath);
+        const assertion = await readFederatedToken(tokenFilePath, abortSignal);
         const form: Record<string, string> = {
           grant_type: "client_credentials",
           client_id: identityParameter?.[1] ?? clientId,

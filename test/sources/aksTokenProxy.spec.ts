@@ -3,12 +3,14 @@
 // parseAndValidateCustomTokenProxy, createAksProxyClient, getTlsSettings; its errors TOKEN_PROXY_NOT_SET and
 // CA_FILE_AND_DATA_EXCLUSIVE). The proxy here is a loopback HTTPS server whose certificate is valid only for the
 // SNI name and anchored in a CA this process does not otherwise trust.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { promises as fs, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TLSSocket } from "node:tls";
+import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSelfSignedCertificate } from "../../src/emulator/selfSignedCertificate.js";
 import { AuthenticationError, CredentialUnavailableError, WorkloadIdentityCredential } from "../../src/index.js";
@@ -35,16 +37,23 @@ let seen: Seen[];
 let proxyOrigin: string;
 let authority: TokenServer;
 let certificate: ReturnType<typeof certificateForSni>;
+/** TCP connections the proxy accepted, and those that have closed since. */
+let connections: { opened: number; closed: number };
+/** While set, the proxy holds every answer until it resolves. */
+let gate: Promise<void> | undefined;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), "mi-aks-"));
   writeFileSync(path.join(dir, "token"), "federated-assertion");
   certificate = certificateForSni();
   seen = [];
+  connections = { opened: 0, closed: 0 };
+  gate = undefined;
   proxy = https.createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
+    req.on("end", async () => {
+      await gate;
       seen.push({
         path: req.url ?? "",
         servername: (req.socket as TLSSocket).servername,
@@ -55,6 +64,12 @@ beforeEach(async () => {
     });
   });
   proxy.on("tlsClientError", () => undefined);
+  // This test's counter: a socket of an earlier test that closes late does not count here.
+  const counter = connections;
+  proxy.on("connection", (socket: Socket) => {
+    counter.opened++;
+    socket.once("close", () => counter.closed++);
+  });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   proxyOrigin = `https://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
   // The authority host: in proxy mode nothing may reach it.
@@ -212,5 +227,123 @@ describe("misconfigured: CredentialUnavailableError, nothing sent", () => {
     expect(error).toMatchObject({ code: "token-proxy-misconfigured" });
     expect(seen).toHaveLength(0);
     expect(authority.requests).toHaveLength(0);
+  });
+});
+
+// Issue 20 §2: one connection pool, bounded reads, IPv6.
+describe("the proxy's connections and its CA file", () => {
+  // nock's interceptor opens a connection of its own per request it passes through, whatever the agent; every
+  // connection here is to loopback.
+  beforeEach(() => nock.restore());
+  afterEach(() => {
+    nock.activate();
+  });
+
+  /** Waits until `check` holds, polling the event loop (the sockets close asynchronously). */
+  async function eventually(check: () => boolean, what: string): Promise<void> {
+    for (let turn = 0; turn < 500 && !check(); turn++) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(check(), `${what} (connections ${JSON.stringify(connections)})`).toBe(true);
+  }
+
+  it("50 credentials, each used once and dropped, share one keep-alive connection to the proxy (each made its own)", async () => {
+    const env = workloadEnv({
+      AZURE_KUBERNETES_TOKEN_PROXY: proxyOrigin,
+      AZURE_KUBERNETES_SNI_NAME: SNI,
+      AZURE_KUBERNETES_CA_DATA: certificate.cert,
+    });
+    for (let i = 0; i < 50; i++) {
+      await new WorkloadIdentityCredential({ enableAzureProxy: true, env }).getToken(SCOPE);
+    }
+    expect(seen).toHaveLength(50);
+    expect(connections.opened).toBe(1);
+  });
+
+  it("a CA change releases the agent it replaces: the request in flight on it completes, then its connection closes", async () => {
+    const caFile = path.join(dir, "ca.pem");
+    writeFileSync(caFile, certificate.cert);
+    const env = workloadEnv({
+      AZURE_KUBERNETES_TOKEN_PROXY: proxyOrigin,
+      AZURE_KUBERNETES_SNI_NAME: SNI,
+      AZURE_KUBERNETES_CA_FILE: caFile,
+    });
+    // No retry: a request cut on the way would fail, not be sent again.
+    const credential = new WorkloadIdentityCredential({ enableAzureProxy: true, env, retryOptions: { maxRetries: 0 } });
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    const inFlight = credential.getToken(SCOPE);
+    await eventually(() => connections.opened === 1, "the first request connected");
+
+    // The CA rotates while the first request waits for its answer: the next request uses the new CA.
+    const rotated = certificateForSni();
+    proxy.setSecureContext({ key: rotated.key, cert: rotated.cert });
+    writeFileSync(caFile, rotated.cert);
+    const next = credential.getToken(SCOPE, { claims: "{}" });
+    await eventually(() => connections.opened === 2, "the second request connected with the new CA");
+    open();
+
+    await expect(inFlight).resolves.toMatchObject({ token: expect.stringMatching(/^proxy-token-/) });
+    await expect(next).resolves.toMatchObject({ token: expect.stringMatching(/^proxy-token-/) });
+    // The old CA's connection is closed once its request is done; the new one stays for the next request.
+    await eventually(() => connections.closed === 1, "the old CA's connection closed");
+    await credential.getToken(SCOPE, { claims: "{}" });
+    expect(connections).toEqual({ opened: 2, closed: 1 });
+  });
+
+  it("a FIFO as the CA file: refused at once, naming it; no getToken hangs and libuv's thread pool stays free", async () => {
+    const caFile = path.join(dir, "ca.pem");
+    execFileSync("mkfifo", [caFile]);
+    const env = workloadEnv({
+      AZURE_KUBERNETES_TOKEN_PROXY: proxyOrigin,
+      AZURE_KUBERNETES_SNI_NAME: SNI,
+      AZURE_KUBERNETES_CA_FILE: caFile,
+    });
+    // More calls than libuv's pool has threads (4): a blocking read of the FIFO would hold every one of them.
+    const errors = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        failure(new WorkloadIdentityCredential({ enableAzureProxy: true, env }).getToken(SCOPE)),
+      ),
+    );
+    for (const error of errors) {
+      expect(error).toBeInstanceOf(CredentialUnavailableError);
+      expect(error.message).toContain(`cannot read AZURE_KUBERNETES_CA_FILE '${caFile}' (it is not a regular file)`);
+    }
+    // The pool still serves the rest of the process.
+    await expect(fs.readFile(path.join(dir, "token"), "utf8")).resolves.toBe("federated-assertion");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("a CA file larger than 1 MiB is refused, nothing sent", async () => {
+    const caFile = path.join(dir, "ca.pem");
+    writeFileSync(caFile, `${certificate.cert}\n${"#".repeat(1024 * 1024)}`);
+    const env = workloadEnv({
+      AZURE_KUBERNETES_TOKEN_PROXY: proxyOrigin,
+      AZURE_KUBERNETES_SNI_NAME: SNI,
+      AZURE_KUBERNETES_CA_FILE: caFile,
+    });
+    const error = await failure(new WorkloadIdentityCredential({ enableAzureProxy: true, env }).getToken(SCOPE));
+    expect(error).toBeInstanceOf(CredentialUnavailableError);
+    expect(error.message).toContain("larger than 1048576 bytes");
+    expect(seen).toHaveLength(0);
+  });
+
+  it("a proxy at an IPv6 literal (https://[::1]:port) is reached", async () => {
+    const v6 = https.createServer({ key: certificate.key, cert: certificate.cert }, (_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json" });
+      res.end(JSON.stringify({ token_type: "Bearer", expires_in: 3599, access_token: "v6-token" }));
+    });
+    await new Promise<void>((resolve) => v6.listen(0, "::1", resolve));
+    try {
+      const env = workloadEnv({
+        AZURE_KUBERNETES_TOKEN_PROXY: `https://[::1]:${(v6.address() as AddressInfo).port}`,
+        AZURE_KUBERNETES_SNI_NAME: SNI,
+        AZURE_KUBERNETES_CA_DATA: certificate.cert,
+      });
+      await expect(
+        new WorkloadIdentityCredential({ enableAzureProxy: true, env }).getToken(SCOPE),
+      ).resolves.toMatchObject({ token: "v6-token" });
+    } finally {
+      v6.closeAllConnections();
+      await new Promise<void>((resolve) => v6.close(() => resolve()));
+    }
   });
 });

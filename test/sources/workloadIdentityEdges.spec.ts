@@ -2,10 +2,10 @@
 // loopback), so the federated assertion never goes out over plain http; and a token file that is not a regular
 // file with a real size is refused (/proc/self/environ reports size 0: the process environment would have been
 // sent as the assertion).
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, promises as fsPromises, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthenticationError, WorkloadIdentityCredential } from "../../src/index.js";
 import { startTokenServer, type TokenServer } from "../helpers/tokenServer.js";
 
@@ -77,5 +77,55 @@ describe("workload identity's token file", () => {
       credential({ endpoint: `${server.origin}/t`, tokenFilePath: dir }).getToken("https://vault.azure.net"),
     ).rejects.toThrow(/not a regular file/);
     expect(server.requests).toHaveLength(0);
+  });
+});
+
+// Issue 20 §6: the file is opened once, checked and read from the same descriptor, bounded (as the Arc file is).
+describe("the federated token file is checked and read through one descriptor", () => {
+  it("a file swapped for a larger one right after the check: the file checked is the file read, never the other", async () => {
+    server = await startTokenServer(() => ({
+      status: 200,
+      body: { token_type: "Bearer", expires_in: 3599, access_token: "entra-token" },
+    }));
+    const tokenFilePath = path.join(dir, "token");
+    writeFileSync(tokenFilePath, ASSERTION);
+    const large = path.join(dir, "large");
+    writeFileSync(large, "L".repeat(1024 * 1024));
+    // The swap (a rename over the path, as an attacker or a rotation would) comes right after the first check of
+    // the file, by path or by descriptor: the window between a stat and a second open.
+    let swapped = false;
+    const swap = async (): Promise<void> => {
+      if (swapped) return;
+      swapped = true;
+      await fsPromises.rename(large, tokenFilePath);
+    };
+    const probe = await fsPromises.open(tokenFilePath);
+    const handlePrototype = Object.getPrototypeOf(probe) as fsPromises.FileHandle;
+    await probe.close();
+    const statByPath = fsPromises.stat.bind(fsPromises);
+    const statByHandle = handlePrototype.stat;
+    vi.spyOn(fsPromises, "stat").mockImplementation(async (...args: Parameters<typeof fsPromises.stat>) => {
+      const stat = await statByPath(...args);
+      await swap();
+      return stat;
+    });
+    vi.spyOn(handlePrototype, "stat").mockImplementation(async function (this: fsPromises.FileHandle, ...args) {
+      const stat = await statByHandle.apply(this, args as never);
+      await swap();
+      return stat;
+    } as typeof handlePrototype.stat);
+    try {
+      const wi = new WorkloadIdentityCredential({
+        clientId: CLIENT,
+        tenantId: TENANT,
+        tokenFilePath,
+        authorityHost: server.origin,
+      });
+      await expect(wi.getToken("https://vault.azure.net/.default")).resolves.toMatchObject({ token: "entra-token" });
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(swapped).toBe(true);
+    expect(new URLSearchParams(server.requests[0]!.body).get("client_assertion")).toBe(ASSERTION);
   });
 });

@@ -1,6 +1,8 @@
-import { constants, promises as fs } from "node:fs";
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { AuthenticationError, type AuthenticationErrorCode } from "../../errors.js";
+import type { AbortSignalLike } from "../../shared/abort.js";
+import { FileRefusedError, readBoundedFile } from "../../shared/boundedFile.js";
 import { arcPermissionHint } from "./permissionHint.js";
 
 /** The agent writes a key of a few dozen bytes; a larger file is not a challenge. */
@@ -17,10 +19,6 @@ export function defaultArcTokenFolder(platform: NodeJS.Platform = process.platfo
   }
   return "/var/opt/azcmagent/tokens";
 }
-
-// O_NONBLOCK: opening a FIFO planted as `x.key` returns at once instead of waiting for a writer.
-// O_NOFOLLOW: a path swapped for a symlink after the checks is refused by the open itself.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 function refuse(file: string, why: string, code: AuthenticationErrorCode = "arc-file-invalid"): AuthenticationError {
   return new AuthenticationError(
@@ -47,12 +45,14 @@ function trustFolderHint(file: string): string {
  *
  * @param realm - the path from `WWW-Authenticate: Basic realm=…`
  * @param tokenFolder - the folder the application trusts (never taken from the server)
+ * @param signal - ends the wait for the file (the call's abort or deadline)
  * @internal
  */
 export async function readArcChallengeFile(
   realm: string,
   tokenFolder: string,
   platform: NodeJS.Platform = process.platform,
+  signal?: AbortSignalLike,
 ): Promise<string> {
   if (path.extname(realm).toLowerCase() !== ".key") throw refuse(realm, "it is not a .key file");
   if (!path.isAbsolute(realm)) throw refuse(realm, "the path is not absolute");
@@ -92,34 +92,26 @@ export async function readArcChallengeFile(
   }
   if (path.extname(file).toLowerCase() !== ".key") throw refuse(realm, "it links to a file that is not a .key file");
 
-  let handle: fs.FileHandle;
+  let content: Buffer;
   try {
-    handle = await fs.open(file, OPEN_FLAGS);
+    // O_NOFOLLOW: a path swapped for a symlink after the checks above is refused by the open itself.
+    ({ content } = (await readBoundedFile(file, { maxBytes: MAX_CHALLENGE_FILE_BYTES, noFollow: true, signal })) as {
+      content: Buffer;
+    });
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EACCES" || code === "EPERM")
+    if (!(error instanceof FileRefusedError)) throw error;
+    const { refusal } = error;
+    if (refusal.reason === "not-a-file") throw refuse(realm, "it is not a regular file");
+    if (refusal.reason === "too-large") throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
+    if (refusal.code === "EACCES" || refusal.code === "EPERM")
       throw refuse(realm, `permission denied; ${arcPermissionHint(platform)}`, "arc-file-permission");
-    if (code === "ELOOP") throw refuse(realm, "it was replaced by a symbolic link");
-    throw refuse(realm, `it cannot be opened (${code})`);
+    if (refusal.code === "ELOOP") throw refuse(realm, "it was replaced by a symbolic link");
+    throw refuse(realm, `it cannot be ${refusal.reason === "open" ? "opened" : "read"} (${refusal.code})`);
   }
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw refuse(realm, "it is not a regular file");
-    if (stat.size > MAX_CHALLENGE_FILE_BYTES) {
-      throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
-    }
-    // Read one byte more than allowed: a file that grew after the stat is caught too.
-    const buffer = Buffer.alloc(MAX_CHALLENGE_FILE_BYTES + 1);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    if (bytesRead > MAX_CHALLENGE_FILE_BYTES)
-      throw refuse(realm, `it is larger than ${MAX_CHALLENGE_FILE_BYTES} bytes`);
-    const secret = buffer.toString("utf8", 0, bytesRead).trim();
-    buffer.fill(0);
-    if (secret.length === 0) throw refuse(realm, "it is empty");
-    // A header cannot carry them (core-rest-pipeline would strip CR and LF and send the rest); no agent key has them.
-    if (/[\u0000-\u001f\u007f]/.test(secret)) throw refuse(realm, "it holds a line break or another control character");
-    return secret;
-  } finally {
-    await handle.close();
-  }
+  const secret = content.toString("utf8").trim();
+  content.fill(0);
+  if (secret.length === 0) throw refuse(realm, "it is empty");
+  // A header cannot carry them (core-rest-pipeline would strip CR and LF and send the rest); no agent key has them.
+  if (/[\u0000-\u001f\u007f]/.test(secret)) throw refuse(realm, "it holds a line break or another control character");
+  return secret;
 }

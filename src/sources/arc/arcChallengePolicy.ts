@@ -59,7 +59,7 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
         );
       }
       logger.verbose(`${arcChallengePolicyName}: challenged with the file ${realm}`);
-      const secret = await readArcChallengeFile(realm, tokenFolder);
+      const secret = await readArcChallengeFile(realm, tokenFolder, process.platform, request.abortSignal);
       // The same request object goes out again, so the secret can only reach the origin that asked for it.
       request.headers.set("Authorization", `Basic ${secret}`);
       try {
