@@ -7,7 +7,11 @@ import type { HttpClient, PipelinePolicy } from "@azure/core-rest-pipeline";
  * else (`NaN`, `Infinity`, negative, fractional) is a `TypeError` at construction.
  */
 export interface ManagedIdentityRetryOptions {
-  /** Retries after the first try. Default: 5 for IMDS, 3 for the other sources. 410 from IMDS is retried for at least 70 s whatever this says. */
+  /**
+   * Retries after the first try. Default: 5 for IMDS, 3 for the other sources. 410 from IMDS is retried for at
+   * least 70 s whatever this says; left unset, IMDS's 429 without `Retry-After` (its throttle) is retried for at
+   * least 90 s rather than 5 times.
+   */
   maxRetries?: number | undefined;
   /** The first back-off, doubled on every retry, with jitter. Default: 800 ms; 0 retries at once. */
   retryDelayInMs?: number | undefined;

@@ -1,9 +1,11 @@
+import os from "node:os";
 import type { PipelinePolicy, PipelineRequest, PipelineResponse } from "@azure/core-rest-pipeline";
 import { logger } from "../logger.js";
 import { checkRetryOptions } from "../optionChecks.js";
 import type { ManagedIdentityRetryOptions } from "../options.js";
 import { backoff } from "../shared/backoff.js";
 import { delay } from "../shared/delay.js";
+import { imdsHostQueue, type ImdsHostQueue } from "./imdsHostQueue.js";
 import { isTransientNetworkError } from "./networkErrors.js";
 import { parseRetryAfter } from "./retryAfter.js";
 
@@ -14,6 +16,13 @@ export const managedIdentityRetryPolicyName = "managedIdentityRetryPolicy";
 
 /** IMDS says it is back within 70 s of a 410 (it is being updated). */
 const IMDS_GONE_MIN_RETRY_MS = 70_000;
+/**
+ * IMDS throttling without a `Retry-After` is retried for at least this long when `maxRetries` is left at its
+ * default: a host that starts 1500 processes at once needs 75 s of IMDS's 20 tokens a second to serve them all.
+ */
+const IMDS_THROTTLED_MIN_RETRY_MS = 90_000;
+/** IMDS serves about 20 token requests a second per VM. */
+const IMDS_TOKEN_INTERVAL_MS = 50;
 const DEFAULT_RETRY_DELAY_MS = 800;
 const DEFAULT_MAX_RETRY_DELAY_MS = 60_000;
 /** The shortest wait between the retries made past `maxRetries` to cover a minimum retry time. */
@@ -25,6 +34,12 @@ interface RetryRules {
   retriable(status: number): boolean;
   /** Keep retrying this status until the back-offs add up to at least this long, whatever `maxRetries` says. */
   minimumRetryTime?: { status: number; ms: number };
+  /**
+   * How a 429 without a readable `Retry-After` is retried: for at least `minimumMs` when `maxRetries` is left
+   * at its default, with full jitter over a window that doubles (and, with `hostQueue`, in turn with the other
+   * processes of this host that wait for the same endpoint). Without it, a 429 backs off like a 5xx.
+   */
+  throttled?: { minimumMs: number; hostQueue: boolean };
 }
 
 function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {}): PipelinePolicy {
@@ -32,11 +47,45 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
   const maxRetries = options.maxRetries ?? rules.defaultMaxRetries;
   const maxDelay = options.maxRetryDelayInMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
   const backoffRule = { initialMs: options.retryDelayInMs ?? DEFAULT_RETRY_DELAY_MS, maxMs: maxDelay, jitter: true };
+  // Read once, at construction, as everything a credential reads from its environment.
+  const queueFolder = rules.throttled?.hostQueue ? os.tmpdir() : undefined;
+  const queues = new Map<string, ImdsHostQueue | undefined>();
+  const queueFor = (url: string): ImdsHostQueue | undefined => {
+    if (queueFolder === undefined) return undefined;
+    // The scheme and authority, without parsing the whole URL on every request.
+    const origin = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]+/i.exec(url)?.[0].toLowerCase();
+    if (origin === undefined) return undefined;
+    if (!queues.has(origin)) queues.set(origin, imdsHostQueue(origin, queueFolder));
+    return queues.get(origin);
+  };
+  // Full jitter: uniform over a window twice the exponential delay (the same mean), so that processes
+  // throttled together spread over the whole window, not over its second half; never sooner than one
+  // twentieth of a second (IMDS's rate), unless retryDelayInMs 0 asks for retries at once.
+  const fullJitter = (throttles: number): number => {
+    const window = Math.min(backoff(throttles + 1, { ...backoffRule, jitter: false }) * 2, maxDelay);
+    return Math.max(Math.min(IMDS_TOKEN_INTERVAL_MS, window), Math.random() * window);
+  };
+  /** The wait after the `throttles`-th (from 0) 429 without `Retry-After` of this request. */
+  const throttledWait = (throttles: number, queue: ImdsHostQueue | undefined): number => {
+    const slot = queue?.join(Date.now());
+    if (slot === undefined) return fullJitter(throttles);
+    // The first 429: the host's turn alone. Again throttled in its turn (other hosts' or users' processes share
+    // this IMDS): never sooner than this process's own back-off either.
+    return Math.min(maxDelay, throttles === 0 ? slot : Math.max(slot, fullJitter(throttles - 1)));
+  };
 
   return {
     name: rules.name,
     async sendRequest(request: PipelineRequest, next) {
+      const queue = queueFor(request.url);
+      // Processes of this host are queued for IMDS right now: take a turn rather than add one more 429.
+      const ahead = queue === undefined ? 0 : Math.min(queue.waitBehindOthers(Date.now()), maxDelay);
+      if (ahead > 0) {
+        logger.info(`${rules.name}: IMDS is throttling this host; waiting ${Math.round(ahead)} ms for a turn`);
+        await delay(ahead, request.abortSignal);
+      }
       let waited = 0;
+      let throttles = 0;
       for (let retry = 0; ; retry++) {
         let response: PipelineResponse | undefined;
         let failure: unknown;
@@ -50,11 +99,17 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
         if (response !== undefined && !rules.retriable(response.status)) return response;
 
         const retryAfter = response && parseRetryAfter(response);
-        let wait = retryAfter ?? backoff(retry + 1, backoffRule);
-        const mustKeepTrying =
-          rules.minimumRetryTime !== undefined &&
-          response?.status === rules.minimumRetryTime.status &&
-          waited < rules.minimumRetryTime.ms;
+        const throttled = rules.throttled !== undefined && response?.status === 429 && retryAfter === undefined;
+        let wait = retryAfter ?? (throttled ? throttledWait(throttles++, queue) : backoff(retry + 1, backoffRule));
+        // The time budget stands in for the default count only: an explicit maxRetries is the caller's choice.
+        const minimumMs = throttled
+          ? options.maxRetries === undefined
+            ? rules.throttled!.minimumMs
+            : undefined
+          : response !== undefined && response.status === rules.minimumRetryTime?.status
+            ? rules.minimumRetryTime.ms
+            : undefined;
+        const mustKeepTrying = minimumMs !== undefined && waited < minimumMs;
         if ((retry >= maxRetries && !mustKeepTrying) || wait > maxDelay) {
           if (response !== undefined) return response;
           throw failure;
@@ -76,7 +131,11 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
 /**
  * The retry policy for IMDS, after Microsoft's guidance for the managed identity endpoint:
  * retries 404, 408, 410, 429 and 5xx with exponential back-off and jitter, honours `Retry-After`
- * (seconds or an HTTP-date), retries 410 for at least 70 s in total whatever the jitter, retries a
+ * (seconds or an HTTP-date), retries 410 for at least 70 s in total whatever the jitter, retries a 429
+ * without `Retry-After` (IMDS's throttle: 20 token requests a second per VM) for at least 90 s (unless
+ * `maxRetries` is given: then that many times) with full
+ * jitter over a doubling window, in turn with the other processes of this host that IMDS throttles (a queue
+ * file in the temporary folder, touched only once IMDS has throttled this host), retries a
  * reset connection or a try that timed out, and never retries 400, 401 or 403 nor a refused or
  * unreachable endpoint (that means no IMDS here, and the answer must come at once).
  *
@@ -93,6 +152,7 @@ export function imdsRetryPolicy(options?: ManagedIdentityRetryOptions): Pipeline
       defaultMaxRetries: 5,
       retriable: (status) => status === 404 || status === 408 || status === 410 || status === 429 || status >= 500,
       minimumRetryTime: { status: 410, ms: IMDS_GONE_MIN_RETRY_MS },
+      throttled: { minimumMs: IMDS_THROTTLED_MIN_RETRY_MS, hostQueue: true },
     },
     options,
   );

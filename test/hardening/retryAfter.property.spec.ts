@@ -8,6 +8,7 @@ import {
 } from "@azure/core-rest-pipeline";
 import fc from "fast-check";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { clearHostQueueFiles } from "../helpers/hostQueueFiles.js";
 import { parseRetryAfter } from "../../src/pipeline/retryAfter.js";
 import { imdsRetryPolicy, managedIdentityRetryPolicy } from "../../src/pipeline/retryPolicy.js";
 
@@ -72,10 +73,12 @@ describe("the retry policies under any Retry-After", () => {
   /** Runs a policy against an endpoint that always answers `status` with `headers`, and records the tries. */
   async function runPolicy(
     policyName: "imds" | "standard",
-    options: { maxRetries: number; retryDelayInMs: number; maxRetryDelayInMs: number },
+    options: { maxRetries?: number; retryDelayInMs: number; maxRetryDelayInMs: number },
     status: number,
     headers: Record<string, string>,
   ): Promise<{ tries: number[]; final: number }> {
+    // Each run on its own: the host queue's lines of an earlier run (on the same fake clock) would delay it.
+    clearHostQueueFiles();
     const tries: number[] = [];
     const next: SendRequest = async (request) => {
       tries.push(Date.now());
@@ -152,6 +155,26 @@ describe("the retry policies under any Retry-After", () => {
         // Found by this property: half-millisecond back-offs, which timers truncate, added up to 69,999 ms.
         examples: [[{ maxRetries: 0, retryDelayInMs: 1461, maxRetryDelayInMs: 16_793 }, undefined, 0]],
       },
+    );
+  });
+
+  it("IMDS: a 429 without Retry-After is retried for at least 90 s whatever the jitter, maxRetries left at its default (issue 22)", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.record({
+          retryDelayInMs: fc.nat({ max: 2_000 }),
+          maxRetryDelayInMs: fc.integer({ min: 1, max: 60_000 }),
+        }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        async (options, jitter) => {
+          vi.useFakeTimers({ now: NOW });
+          vi.spyOn(Math, "random").mockReturnValue(jitter);
+          const { tries } = await runPolicy("imds", options, 429, {});
+          expect(tries.at(-1)! - tries[0]!).toBeGreaterThanOrEqual(90_000);
+          vi.useRealTimers();
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });

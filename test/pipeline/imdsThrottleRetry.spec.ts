@@ -1,0 +1,170 @@
+// IMDS's 429 without Retry-After (issue 22): IMDS throttles each VM to about 20 token requests a second and
+// 5 at once, and its answer says nothing of when to come back. Microsoft's guidance: retry 429 with exponential
+// back-off ("Retry guidance" in https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling).
+// Driven alone with scripted answers and fake timers, as test/pipeline/imdsRetryPolicy.spec.ts; several
+// policies stand for several processes of one host, sharing this test process's private temporary folder.
+import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { imdsRetryPolicy } from "../../src/index.js";
+import { HOST_QUEUE_SPACING_MS } from "../../src/pipeline/imdsHostQueue.js";
+import { FAKE_START, settleWithFakeClock, useFakeClock } from "../helpers/fakeClock.js";
+import { loopbackRequest, scriptedNext, type ScriptStep } from "../helpers/scriptedNext.js";
+
+const QUEUE_PREFIX = "azure-managed-identity-imds-queue-";
+
+/** One process of the host: its own policy, its own script; `calls` are its tries, from the fake start. */
+function process_(steps: ScriptStep[], options?: Parameters<typeof imdsRetryPolicy>[0]) {
+  const script = scriptedNext(steps);
+  const promise = imdsRetryPolicy(options).sendRequest(loopbackRequest(), script.next);
+  const at = (): number[] => script.calls.map((t) => t - FAKE_START.getTime());
+  const gaps = (): number[] => script.calls.slice(1).map((t, i) => t - script.calls[i]!);
+  return { script, promise, at, gaps };
+}
+
+const queueFiles = (): string[] => readdirSync(os.tmpdir()).filter((name) => name.startsWith(QUEUE_PREFIX));
+
+let realTmp: string | undefined;
+beforeEach(() => {
+  useFakeClock();
+  vi.spyOn(Math, "random").mockReturnValue(0.5);
+});
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+  if (realTmp !== undefined) process.env["TMPDIR"] = realTmp;
+  realTmp = undefined;
+});
+
+/** The temporary folder as it is read at the policy's construction: one that cannot hold the queue. */
+function withoutUsableTmp(): void {
+  realTmp = process.env["TMPDIR"];
+  process.env["TMPDIR"] = path.join(os.tmpdir(), "does-not-exist");
+}
+
+describe("IMDS 429 without Retry-After: a time budget, not a count", () => {
+  it("retries past maxRetries until at least 90 s have been waited, then returns the 429", async () => {
+    const one = process_([429]);
+    expect((await settleWithFakeClock(one.promise, { maxTimers: 500 })).status).toBe(429);
+    // The old rule, 5 retries, stopped within 25 s.
+    expect(one.script.calls.length).toBeGreaterThan(6);
+    expect(one.at().at(-1)!).toBeGreaterThanOrEqual(90_000);
+    // ...and not much more: the last wait is at most one window (60 s).
+    expect(one.at().at(-1)!).toBeLessThan(90_000 + 60_000);
+  });
+
+  it("gives the token when IMDS lets the request through after more 429s than the default count", async () => {
+    const one = process_([429, 429, 429, 429, 429, 429, 429, 429, 200]);
+    expect((await settleWithFakeClock(one.promise, { maxTimers: 500 })).status).toBe(200);
+    expect(one.script.calls).toHaveLength(9);
+  });
+
+  it("an explicit maxRetries is the caller's choice: that many retries, on the new jitter", async () => {
+    const one = process_([429], { maxRetries: 2 });
+    expect((await settleWithFakeClock(one.promise)).status).toBe(429);
+    expect(one.script.calls).toHaveLength(3);
+  });
+
+  it("still counts a 429 with Retry-After against maxRetries (IMDS said when: no budget needed)", async () => {
+    const one = process_([{ status: 429, headers: { "Retry-After": "1" } }], { maxRetries: 2 });
+    expect((await settleWithFakeClock(one.promise)).status).toBe(429);
+    expect(one.script.calls).toHaveLength(3);
+    expect(one.gaps()).toEqual([1000, 1000]);
+  });
+
+  it("keeps the 410 rule: 70 s, on its own schedule", async () => {
+    vi.mocked(Math.random).mockReturnValue(0);
+    const one = process_([410], { maxRetries: 1 });
+    await settleWithFakeClock(one.promise);
+    expect(one.gaps()).toEqual([400, 1000, 1600, 3200, 6400, 12800, 25600, 30000]);
+  });
+});
+
+describe("IMDS 429 without Retry-After, alone (no usable temporary folder): full jitter over a doubling window", () => {
+  it.each([
+    [0.5, [800, 1600, 3200, 6400]],
+    [0.999_999, [1600, 3200, 6400, 12800]],
+  ])("Math.random() %d: waits that fraction of 1.6 s, 3.2 s, 6.4 s, …", async (random, expected) => {
+    withoutUsableTmp();
+    vi.mocked(Math.random).mockReturnValue(random);
+    const one = process_([429, 429, 429, 429, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(200);
+    one.gaps().forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(Math.floor(expected[i]! * 0.999));
+      expect(gap).toBeLessThanOrEqual(expected[i]!);
+    });
+  });
+
+  it("spreads over the whole window, down to one IMDS interval (50 ms), not over its second half", async () => {
+    withoutUsableTmp();
+    vi.mocked(Math.random).mockReturnValue(0);
+    const one = process_([429, 429, 200]);
+    await settleWithFakeClock(one.promise);
+    // The old jitter never went below half the exponential delay: 400 ms, then 800 ms.
+    expect(one.gaps()).toEqual([50, 50]);
+  });
+});
+
+describe("IMDS 429 without Retry-After, on one host: the throttled processes take turns", () => {
+  it("ten processes throttled at once retry one slot apart, each with a single 429", async () => {
+    const processes = Array.from({ length: 10 }, () => process_([429, 200]));
+    await settleWithFakeClock(Promise.all(processes.map((p) => p.promise)));
+    const secondTries = processes.map((p) => p.at()[1]!).sort((a, b) => a - b);
+    expect(secondTries).toEqual(Array.from({ length: 10 }, (_, i) => (i + 1) * HOST_QUEUE_SPACING_MS));
+    // 20 requests in all: one 429 and one token each.
+    expect(processes.reduce((sum, p) => sum + p.script.calls.length, 0)).toBe(20);
+  });
+
+  it("a process that starts while others wait its turn goes after them, without a 429 of its own", async () => {
+    const waiting = Array.from({ length: 5 }, () => process_([429, 200]));
+    await vi.advanceTimersByTimeAsync(10);
+    const late = process_([200]);
+    await settleWithFakeClock(Promise.all([...waiting, late].map((p) => p.promise)));
+    expect(late.script.calls).toHaveLength(1);
+    expect(late.at()).toEqual([6 * HOST_QUEUE_SPACING_MS]);
+  });
+
+  it("throttled again in its turn (others share IMDS): waits its own growing back-off as well", async () => {
+    vi.mocked(Math.random).mockReturnValue(0.5);
+    const one = process_([429, 429, 429, 200]);
+    await settleWithFakeClock(one.promise);
+    expect(one.gaps()).toEqual([HOST_QUEUE_SPACING_MS, 800, 1600]);
+  });
+
+  it("a process that IMDS never throttles touches no file: no queue, no wait", async () => {
+    const ok = process_([200]);
+    const failing = process_([500, 200]);
+    await settleWithFakeClock(Promise.all([ok.promise, failing.promise]));
+    expect(ok.at()).toEqual([0]);
+    expect(failing.at()).toEqual([0, 600]);
+    expect(queueFiles()).toEqual([]);
+  });
+
+  it("an old queue, nobody waiting in it any more, delays nobody", async () => {
+    const first = process_([429, 200]);
+    await settleWithFakeClock(first.promise);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const later = process_([200]);
+    await settleWithFakeClock(later.promise);
+    expect(later.gaps()).toEqual([]);
+    expect(later.at()).toEqual([first.at()[1]! + 5_000]);
+  });
+
+  it("does not follow a link planted where the queue file goes, nor write through it: it backs off alone", async () => {
+    // The policy's first 429 creates the queue file; learn its name, then put a link in its place.
+    const probe = process_([429, 200]);
+    await settleWithFakeClock(probe.promise);
+    const [name] = queueFiles();
+    const target = path.join(os.tmpdir(), "elsewhere");
+    mkdirSync(target, { recursive: true });
+    writeFileSync(path.join(target, "victim"), "");
+    rmSync(path.join(os.tmpdir(), name!));
+    symlinkSync(path.join(target, "victim"), path.join(os.tmpdir(), name!));
+    vi.mocked(Math.random).mockReturnValue(0.5);
+    const one = process_([429, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(200);
+    expect(one.gaps()).toEqual([800]);
+    expect(readFileSync(path.join(target, "victim"), "utf8")).toBe("");
+  });
+});
