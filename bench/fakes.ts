@@ -78,7 +78,7 @@ function accessToken(resource: string, now: number): string {
 }
 
 /** An IMDS-shaped token answer: a 24 h token, numbers as strings. */
-function tokenBody(resource: string): string {
+export function tokenBody(resource: string): string {
   const now = Math.floor(Date.now() / 1000);
   return JSON.stringify({
     access_token: accessToken(resource, now),

@@ -1,6 +1,6 @@
 // The side-by-side benchmark: azure-managed-identity against @azure/identity's ManagedIdentityCredential,
 // on the same loopback fakes, in one run. `npm run bench [-- --quick] [-- --write] [-- --no-namespace]`;
-// see bench/RESULTS.md.
+// `npm run bench -- --storm [--storm-sizes 20,50]` runs the start storm instead; see bench/RESULTS.md.
 import { execFileSync } from "node:child_process";
 import { promises as fs, readdirSync, readFileSync, statSync } from "node:fs";
 import os from "node:os";
@@ -11,6 +11,7 @@ import { startFakes } from "./fakes.js";
 import { type Footprint, measureFootprint, readCachedFootprint } from "./footprint.js";
 import { ARC_FOLDER_MARKER, isLoopbackOnly, NAMESPACE_MARKER, reexecInLoopbackNamespace } from "./loopback.js";
 import { renderTable, type Row } from "./report.js";
+import { measureStorms } from "./measures/storm.js";
 import { runSuite } from "./suite.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,6 +35,19 @@ const BUILT_FROM = "AZURE_MI_BENCH_BUILT_FROM";
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has("--quick");
+const storm = args.has("--storm");
+
+/** `--storm-sizes 20,50` (or `=20,50`): the storm's process counts; 100, 250, 500 by default, 10 with --quick. */
+function stormSizes(): number[] {
+  const argv = process.argv.slice(2);
+  const at = argv.findIndex((a) => a === "--storm-sizes" || a.startsWith("--storm-sizes="));
+  if (at < 0) return quick ? [10] : [100, 250, 500];
+  const value = argv[at]!.includes("=") ? argv[at]!.split("=")[1]! : (argv[at + 1] ?? "");
+  const sizes = value.split(",").map(Number);
+  if (sizes.length === 0 || !sizes.every((n) => Number.isInteger(n) && n > 0 && n <= 2000))
+    throw new Error(`--storm-sizes takes whole numbers from 1 to 2000, separated by commas; got '${value}'`);
+  return sizes;
+}
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function newestMtime(folder: string): number {
@@ -78,6 +92,7 @@ async function snapshotDist(): Promise<void> {
 
 /** The install footprint, measured outside the namespace (it needs the registry) or taken from the cache. */
 async function footprintBeforeNamespace(): Promise<void> {
+  if (storm) return;
   if (quick || args.has("--cached-footprint")) {
     process.env[FOOTPRINT_STATE] = (await readCachedFootprint(footprintCache)) ? "cached" : "none";
     return;
@@ -145,7 +160,7 @@ function machine(): string {
   return `${os.availableParallelism()} CPUs (nproc), ${cpu}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
 }
 
-async function writeResults(section: string): Promise<void> {
+async function writeResults(section: string, marker = "bench"): Promise<void> {
   const file = path.join(root, "bench", "RESULTS.md");
   let text = "";
   try {
@@ -153,15 +168,49 @@ async function writeResults(section: string): Promise<void> {
   } catch {
     text = "# Benchmark results\n\n<!-- bench:start -->\n<!-- bench:end -->\n";
   }
-  const start = text.indexOf("<!-- bench:start -->");
-  const end = text.indexOf("<!-- bench:end -->");
+  const start = text.indexOf(`<!-- ${marker}:start -->`);
+  const end = text.indexOf(`<!-- ${marker}:end -->`);
   if (start < 0 || end < start)
-    throw new Error("bench/RESULTS.md lacks the <!-- bench:start --> / <!-- bench:end --> markers");
-  await fs.writeFile(file, `${text.slice(0, start)}<!-- bench:start -->\n${section}\n${text.slice(end)}`);
+    throw new Error(`bench/RESULTS.md lacks the <!-- ${marker}:start --> / <!-- ${marker}:end --> markers`);
+  await fs.writeFile(file, `${text.slice(0, start)}<!-- ${marker}:start -->\n${section}\n${text.slice(end)}`);
   log("== wrote bench/RESULTS.md");
 }
 
+/** The start storm section alone: its table, with the run's machine and load. */
+async function runStorm(network: string, guard: boolean): Promise<void> {
+  const started = Date.now();
+  const sizes = stormSizes();
+  const load = os.loadavg().map((l) => l.toFixed(1));
+  const workers = await compileWorkers(path.join(root, "bench", "worker"), path.join(cacheFolder, "worker"));
+  log(`== running the start storm, ${sizes.join(", ")} processes (${network})`);
+  const table = await measureStorms({
+    sizes,
+    setup: { folder: workers, guard, killAfterMs: 600_000 },
+    entries: {
+      ours: pathToFileURL(path.join(installedPackage, "dist", "esm", "index.js")).href,
+      theirs: import.meta.resolve("@azure/identity"),
+    },
+    log,
+  });
+  const theirsVersion = THEIRS_SPEC.split("@").pop();
+  const oursVersion = JSON.parse(await fs.readFile(path.join(root, "package.json"), "utf8")).version;
+  const section = [
+    `Run: ${new Date().toISOString()}, \`npm run bench -- --storm${process.argv.slice(2).some((a) => a.startsWith("--storm-sizes")) ? ` --storm-sizes ${sizes.join(",")}` : ""}\`, ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+    `Machine: ${machine()}; load average at the start ${load.join(", ")}, at the end ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(", ")}.`,
+    `Libraries: azure-managed-identity ${oursVersion} (dist built from ${process.env[BUILT_FROM] ?? builtFrom()}) and @azure/identity ${theirsVersion}, default options.`,
+    `Network: ${network}.`,
+    "",
+    table,
+  ].join("\n");
+  process.stdout.write(`${section}\n`);
+  if (args.has("--write")) await writeResults(section, "storm");
+}
+
 async function runHere(networkState: string, guard: boolean): Promise<void> {
+  if (storm) return runStorm(networkState, guard);
   const started = Date.now();
   let network = networkState;
   const agentFolder = process.env[ARC_FOLDER_MARKER];

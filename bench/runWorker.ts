@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { RESULT_PREFIX, type WorkerSpec } from "./worker/spec.js";
@@ -11,6 +12,11 @@ export interface WorkerSetup {
   guard: boolean;
   /** A hard limit on one worker's life. */
   killAfterMs: number;
+  /**
+   * The niceness a worker gets right after its spawn (the start storm's hundreds of workers run below the
+   * harness, whose loopback IMDS stands for a service that is not on the VM's CPUs). Default: unchanged.
+   */
+  niceness?: number;
 }
 
 /** Variables a worker inherits from the harness; everything else (proxies, Azure settings) is dropped. */
@@ -34,6 +40,13 @@ export function runWorker(
     env: { ...base, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  if (setup.niceness !== undefined && child.pid !== undefined) {
+    try {
+      os.setPriority(child.pid, setup.niceness);
+    } catch {
+      // already gone, or not allowed here: it runs at the harness's priority
+    }
+  }
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));

@@ -137,6 +137,25 @@ export const scenarios: { [S in WorkerSpec["scenario"]]: (spec: Spec<S>) => Prom
     return { hit1Ns, warmFetchMs, hitManyNs };
   },
 
+  /**
+   * One process of a start storm: import the package, get one IMDS token, and say when (epoch ms, the same
+   * clock as the harness's) or how it failed. A failure is a figure here, not a crash of the worker.
+   */
+  async stormToken(spec) {
+    const module = await loadLibrary(spec.entry);
+    const credential = explicitCredential(spec.library, module, "imds");
+    try {
+      await credential.getToken(SCOPE);
+      return { tokenAt: performance.timeOrigin + performance.now(), result: "token" };
+    } catch (error) {
+      return {
+        failedAt: performance.timeOrigin + performance.now(),
+        result: (error as Error)?.name ?? "error",
+        message: String((error as Error)?.message ?? error).slice(0, 200),
+      };
+    }
+  },
+
   /** Many first calls at once on a fresh credential; the harness counts the upstream requests. */
   async concurrent(spec) {
     const module = await loadLibrary(spec.entry);

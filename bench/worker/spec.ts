@@ -54,6 +54,8 @@ export type WorkerSpec =
       hits: number;
       fetches: number;
     }
+  /** One process of a start storm: import, one IMDS token, report when it came (or the error). */
+  | { scenario: "stormToken"; library: Library; entry: string }
   | {
       scenario: "refresh";
       library: Library;
