@@ -1,11 +1,5 @@
 import type { TokenCredential } from "@azure/core-auth";
-import { AppServiceCredential } from "../credentials/appServiceCredential.js";
-import { ArcCredential } from "../credentials/arcCredential.js";
-import { AzureMLCredential } from "../credentials/azureMLCredential.js";
-import { CloudShellCredential } from "../credentials/cloudShellCredential.js";
-import { ImdsCredential } from "../credentials/imdsCredential.js";
-import { ServiceFabricCredential } from "../credentials/serviceFabricCredential.js";
-import { WorkloadIdentityCredential } from "../credentials/workloadIdentityCredential.js";
+import { CREDENTIALS_BY_SOURCE } from "../credentials/credentialsBySource.js";
 import type { ManagedIdentityRetryOptions } from "../options.js";
 import type { ManagedIdentitySourceName } from "../sources/source.js";
 import type { IdentityOptions } from "./arguments.js";
@@ -26,21 +20,5 @@ export interface CredentialSettings extends IdentityOptions {
  * @internal
  */
 export function credentialForSource(source: ManagedIdentitySourceName, settings: CredentialSettings): TokenCredential {
-  const { tokenFolder, ...options } = settings;
-  switch (source) {
-    case "imds":
-      return new ImdsCredential(options);
-    case "arc":
-      return new ArcCredential({ ...options, tokenFolder });
-    case "cloudshell":
-      return new CloudShellCredential(options);
-    case "appservice":
-      return new AppServiceCredential(options);
-    case "servicefabric":
-      return new ServiceFabricCredential(options);
-    case "azureml":
-      return new AzureMLCredential(options);
-    case "workloadidentity":
-      return new WorkloadIdentityCredential(options);
-  }
+  return CREDENTIALS_BY_SOURCE[source](settings);
 }

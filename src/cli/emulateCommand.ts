@@ -1,7 +1,8 @@
 import { startEmulator } from "../emulator/index.js";
 import type { EmulatorEndpointName } from "../emulator/emulatedServer.js";
+import { EMULATED_SOURCE_TABLE, EMULATED_SOURCES, KEY_VAULT_PORT_OFFSET } from "../emulator/emulatedSources.js";
 import { parseFaultSequence, type FaultOptions } from "../emulator/faults.js";
-import { EMULATED_SOURCES, type EmulatedSourceName, type EmulatorOptions } from "../emulator/options.js";
+import type { EmulatedSourceName, EmulatorOptions } from "../emulator/options.js";
 import { integerOption, parseCommandArgs, stringOption } from "./arguments.js";
 import { ExitCode, type ExitCodeValue } from "./exitCodes.js";
 import { EMULATE_HELP } from "./help.js";
@@ -10,17 +11,12 @@ import { UsageError } from "./usageError.js";
 
 const COMMAND = "emulate";
 const EMULATED: readonly EmulatedSourceName[] = EMULATED_SOURCES;
-/** `--port-base N`: each endpoint at a fixed offset from N, in this order (the later sources after the Key Vault, so earlier offsets stay). */
-const PORT_ORDER: readonly EmulatorEndpointName[] = [
-  "imds",
-  "arc",
-  "cloudshell",
-  "appservice",
-  "keyvault",
-  "servicefabric",
-  "azureml",
-  "workloadidentity",
-];
+/** `--port-base N`: each endpoint at its fixed offset from N (the table's; a new source takes the next one). */
+const PORT_OFFSETS: ReadonlyMap<EmulatorEndpointName, number> = new Map<EmulatorEndpointName, number>([
+  ["keyvault", KEY_VAULT_PORT_OFFSET],
+  ...EMULATED_SOURCE_TABLE.map((source): [EmulatorEndpointName, number] => [source.name, source.portOffset]),
+]);
+const MAX_PORT_OFFSET = Math.max(...PORT_OFFSETS.values());
 /** After a stop signal, the process exits even if something still holds it open. */
 const FORCED_EXIT_MS = 5_000;
 
@@ -72,8 +68,9 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
   if (values["hang"] === true) faults.hang = true;
   options.faults = Object.fromEntries(Object.entries(faults).filter(([, value]) => value !== undefined));
 
-  const portBase = integerOption(values, "port-base", COMMAND, { min: 1, max: 65535 - (PORT_ORDER.length - 1) });
-  if (portBase !== undefined) options.ports = Object.fromEntries(PORT_ORDER.map((name, i) => [name, portBase + i]));
+  const portBase = integerOption(values, "port-base", COMMAND, { min: 1, max: 65535 - MAX_PORT_OFFSET });
+  if (portBase !== undefined)
+    options.ports = Object.fromEntries([...PORT_OFFSETS].map(([name, offset]) => [name, portBase + offset]));
   const tokenFolder = stringOption(values, "token-folder", COMMAND);
   if (tokenFolder !== undefined) options.arc = { tokenFolder };
   return { options, json: values["json"] === true };

@@ -3,10 +3,10 @@ import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { emulatorErrorDescription } from "./answers.js";
 import type { FaultInjector } from "./faults.js";
+import type { EmulatedSourceName } from "./options.js";
 
-/** The endpoints the emulator serves. */
-export type EmulatorEndpointName =
-  "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity" | "keyvault";
+/** The endpoints the emulator serves: one per source, and the Key Vault. */
+export type EmulatorEndpointName = EmulatedSourceName | "keyvault";
 
 /** A request as an emulated endpoint sees it. @internal */
 export interface EmulatedRequest {
@@ -61,6 +61,8 @@ export interface EmulatedServerOptions {
   host: string;
   port: number;
   faults: FaultInjector;
+  /** The requests the faults apply to; default: every request. */
+  faultsApplyTo?: ((request: EmulatedRequest) => boolean) | undefined;
   tls?: { key: string; cert: string };
   onRequest(record: EmulatorRequestRecord): void;
   /** Told of the emulator's own failure while answering (never an injected fault). */
@@ -108,21 +110,34 @@ export async function startEmulatedServer(
     });
     req.on("end", () => {
       void (async () => {
-        const url = new URL(req.url ?? "/", "http://emulator");
+        // A request target that is not a URL (`http://[`) is the client's mistake, never an unhandled rejection.
+        let url: URL;
+        try {
+          url = new URL(req.url ?? "/", "http://emulator");
+        } catch {
+          url = new URL("http://emulator/");
+        }
+        const request: EmulatedRequest = {
+          method: req.method ?? "",
+          url,
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString("utf8"),
+        };
         const record = (outcome: EmulatorRequestRecord["outcome"]): void =>
           options.onRequest({
             endpoint: behaviour.name,
-            method: req.method ?? "",
+            method: request.method,
             path: `${url.pathname}${url.search}`,
             outcome,
           });
-        await wait(options.faults.latencyMs);
+        const faulty = size <= MAX_BODY_BYTES && (options.faultsApplyTo?.(request) ?? true);
+        if (faulty) await wait(options.faults.latencyMs);
         if (res.destroyed) return;
         if (size > MAX_BODY_BYTES) {
           record(413);
           return send(res, { status: 413, body: "" });
         }
-        const decision = options.faults.next();
+        const decision = faulty ? options.faults.next() : ({ kind: "pass" } as const);
         if (decision.kind === "hang") return record("hang"); // left open until the client gives up or the emulator closes
         if (decision.kind === "reset") {
           record("reset");
@@ -137,12 +152,7 @@ export async function startEmulatedServer(
             answer = { ...answer, headers: { ...answer.headers, "Retry-After": retryAfter } };
         } else {
           try {
-            answer = await behaviour.handle({
-              method: req.method ?? "",
-              url,
-              headers: req.headers,
-              body: Buffer.concat(chunks).toString("utf8"),
-            });
+            answer = await behaviour.handle(request);
           } catch (error) {
             // The emulator's own failure, not a scripted one: said so on the wire and reported.
             options.onError(error, behaviour.name);

@@ -2,20 +2,12 @@ import type { EmulatorEndpointName, EmulatorRequestRecord } from "./emulatedServ
 import type { FaultOptions } from "./faults.js";
 import type { EmulatedIdentities } from "./identities.js";
 
-/** The managed identity sources the emulator can serve. */
+/**
+ * The managed identity sources the emulator can serve: those of the library's registry
+ * (spelled out for the API report; the emulator's table must have exactly these).
+ */
 export type EmulatedSourceName =
   "imds" | "arc" | "cloudshell" | "appservice" | "servicefabric" | "azureml" | "workloadidentity";
-
-/** Every source the emulator serves, in the registry's order of the library (`src/sources/index.ts`) where it has one. */
-export const EMULATED_SOURCES: readonly EmulatedSourceName[] = [
-  "servicefabric",
-  "appservice",
-  "azureml",
-  "cloudshell",
-  "arc",
-  "workloadidentity",
-  "imds",
-];
 
 /** Options of the emulated Arc agent. */
 export interface EmulatedArcOptions {
@@ -32,14 +24,19 @@ export interface EmulatedArcOptions {
    */
   realmFolder?: string;
   /** How long an unanswered challenge file lives, in milliseconds. Default: 60 s. */
-  challengeTtlMs?: number;
+  challengeTtlMs?: number | undefined;
+  /**
+   * How many unanswered challenge files may wait at once; beyond it the oldest is removed (and its secret no
+   * longer accepted), so a flood of unauthenticated requests cannot fill the disk. Default: 256.
+   */
+  maxPendingChallenges?: number | undefined;
   /** Behave like an agent too old for user-assigned identities: ignore them, answer with the system-assigned one. */
   ignoresUserAssignedIdentity?: boolean;
 }
 
 /** Options of {@link startEmulator}. */
 export interface EmulatorOptions {
-  /** The sources to serve. Default: all of {@link EMULATED_SOURCES}. The Key Vault is always served. */
+  /** The sources to serve. Default: all of them. The Key Vault is always served. */
   sources?: EmulatedSourceName[];
   /** The loopback address to listen on: `127.0.0.1` (default), `::1` or `localhost`. Nothing else is accepted. */
   host?: string;
@@ -86,6 +83,19 @@ export interface EmulatorOptions {
    * the request is answered `500` with the error code `emulator_error`. Default: the error is written to stderr.
    */
   onError?: (error: unknown, endpoint: EmulatorEndpointName) => void;
+}
+
+/**
+ * What the credential of one source needs to use the emulator, from `emulator.credentialOptions(source)`: pass it
+ * to the credential's constructor whole (it has only the keys that credential takes).
+ */
+export interface EmulatorCredentialOptions {
+  /** The token endpoint. Absent for workload identity: its authority host is `env.AZURE_AUTHORITY_HOST`. */
+  endpoint?: string;
+  /** The variables the source reads, as its host sets them: the credential's `env` option, in place of `process.env`. */
+  env: Record<string, string>;
+  /** Azure Arc only: the emulator's challenge folder, `ArcCredential`'s `tokenFolder` option. */
+  tokenFolder?: string;
 }
 
 /** The URL of each running endpoint. */

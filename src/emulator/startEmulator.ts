@@ -1,12 +1,4 @@
-import { randomBytes, X509Certificate } from "node:crypto";
-import { appServiceEndpoint, APP_SERVICE_TOKEN_PATH } from "./appServiceEndpoint.js";
-import { arcEndpoint } from "./arcEndpoint.js";
-import { AZURE_ML_TOKEN_PATH, azureMlEndpoint } from "./azureMlEndpoint.js";
-import { entraTokenEndpoint } from "./entraTokenEndpoint.js";
-import { type FederatedTokenFile, writeFederatedTokenFile } from "./federatedTokenFile.js";
-import { SERVICE_FABRIC_TOKEN_PATH, serviceFabricEndpoint } from "./serviceFabricEndpoint.js";
-import { ArcChallenges } from "./arcChallenges.js";
-import { cloudShellEndpoint, CLOUD_SHELL_TOKEN_PATH } from "./cloudShellEndpoint.js";
+import { EMULATED_SOURCES, emulatedSource, type EmulatedSource, type EmulatedSourceRun } from "./emulatedSources.js";
 import {
   type EmulatedServer,
   type EmulatorEndpointName,
@@ -14,16 +6,16 @@ import {
   type EndpointBehaviour,
   startEmulatedServer,
 } from "./emulatedServer.js";
-import { describeEmulator, emulatorEnvironment, type EmulatorEnvironment } from "./environment.js";
-import { FaultInjector, type FaultOptions } from "./faults.js";
+import { describeEmulator, type EmulatorEnvironment } from "./environment.js";
+import { FaultInjector, type FaultOptions, isTokenRequest } from "./faults.js";
 import { defaultIdentities, type EmulatedIdentities } from "./identities.js";
-import { IMDS_TOKEN_PATH, imdsEndpoint } from "./imdsEndpoint.js";
 import { keyVaultEndpoint } from "./keyVaultEndpoint.js";
-import { EMULATED_SOURCES, type EmulatedSourceName, type EmulatorEndpoints, type EmulatorOptions } from "./options.js";
+import type { EmulatedSourceName, EmulatorCredentialOptions, EmulatorEndpoints, EmulatorOptions } from "./options.js";
 import { ResourceCheck } from "./resourceCheck.js";
-import { createSelfSignedCertificate } from "./selfSignedCertificate.js";
+import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
 import { TokenIssuer } from "./tokenIssuer.js";
 import { TokenSigner } from "./tokenSigner.js";
+import { createWorkFolder } from "./workFolder.js";
 
 /** A running emulator. */
 export interface Emulator {
@@ -47,23 +39,26 @@ export interface Emulator {
   setFaults(faults: FaultOptions, endpoint?: EmulatorEndpointName): void;
   /** The endpoints and the environment variables, for a person to read. */
   describe(): string;
+  /**
+   * Everything the credential of one source needs to use its emulated endpoint, in one object to pass to its
+   * constructor: `env` (the variables that source reads, as its host sets them: the credential's `env` option,
+   * so `process.env` is never touched), the `endpoint` (not for workload identity, whose authority host is in
+   * `env`) and Arc's `tokenFolder`. Add options of your own by spreading it.
+   * @example `new ServiceFabricCredential(emulator.credentialOptions("servicefabric"))`
+   * @throws `TypeError` when the source is not served by this emulator.
+   */
+  credentialOptions(source: EmulatedSourceName): EmulatorCredentialOptions;
   /** Service Fabric's self-signed certificate, PEM (`env.servicefabric.IDENTITY_SERVER_THUMBPRINT` is its SHA-1 thumbprint). `undefined` when Service Fabric is not served. */
   serviceFabricCertificate: string | undefined;
-  /** Stops every endpoint, ends hung requests, and removes the challenge files (and their folder when the emulator made it) and the federated token file. */
+  /**
+   * Stops every endpoint, ends hung requests, and removes what the emulator wrote: its private folder in the
+   * temp directory (the challenge files, the federated token file), and a `tokenFolder` (or the part of it) it made.
+   * The folder also goes when the process exits or gets SIGINT, SIGTERM or SIGHUP without `close()`, and a folder
+   * left by a process killed outright is removed by the next emulator that starts.
+   */
   close(): Promise<void>;
 }
 
-const ALL_SOURCES: readonly EmulatedSourceName[] = EMULATED_SOURCES;
-/** The path each source's URL has; workload identity's is the authority host, a bare origin. */
-const TOKEN_PATHS: Record<EmulatedSourceName, string> = {
-  imds: IMDS_TOKEN_PATH,
-  arc: IMDS_TOKEN_PATH,
-  cloudshell: CLOUD_SHELL_TOKEN_PATH,
-  appservice: APP_SERVICE_TOKEN_PATH,
-  servicefabric: SERVICE_FABRIC_TOKEN_PATH,
-  azureml: AZURE_ML_TOKEN_PATH,
-  workloadidentity: "",
-};
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
 
 /** The default for the emulator's own failures: on stderr, with the stack, where a developer looks. */
@@ -99,60 +94,48 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? "127.0.0.1";
   if (!LOOPBACK_HOSTS.has(host))
     throw new TypeError(`The emulator listens on loopback only (127.0.0.1, ::1, localhost), not '${host}'.`);
-  const sources = [...new Set(options.sources ?? ALL_SOURCES)];
-  for (const source of sources) {
-    if (!ALL_SOURCES.includes(source))
-      throw new TypeError(`Unknown source '${source}'; the emulator serves ${ALL_SOURCES.join(", ")}.`);
+  const served: EmulatedSource[] = [];
+  for (const name of new Set(options.sources ?? EMULATED_SOURCES)) {
+    const source = emulatedSource(name);
+    if (source === undefined)
+      throw new TypeError(`Unknown source '${name}'; the emulator serves ${EMULATED_SOURCES.join(", ")}.`);
+    served.push(source);
   }
+  // In the table's (the registry's) order, whatever the order asked for.
+  served.sort((a, b) => EMULATED_SOURCES.indexOf(a.name) - EMULATED_SOURCES.indexOf(b.name));
 
-  // The RSA key is generated off the main thread while the (fast, EC) certificate is made here.
+  // The RSA key is generated off the main thread while the (fast, EC) certificates are made here.
   const signing = TokenSigner.create();
   const certificate = createSelfSignedCertificate();
   const signer = await signing;
   const identities = defaultIdentities(options.identities);
   const issuer = new TokenIssuer(signer, identities, options.tokenLifetimeSeconds ?? 24 * 60 * 60);
   const resources = new ResourceCheck(identities.tenantId, options.unknownResources);
-  const identityHeader = options.appService?.identityHeader ?? randomBytes(16).toString("hex");
-  const serviceFabricHeader = options.serviceFabric?.identityHeader ?? randomBytes(16).toString("hex");
-  const azureMlSecret = options.azureMl?.secret ?? randomBytes(16).toString("hex");
-  // The cluster's token service has a certificate of its own, pinned by thumbprint, not trusted as a CA.
-  const serviceFabricCertificate = sources.includes("servicefabric") ? createSelfSignedCertificate() : undefined;
-  // Workload identity's federated credential is on a user-assigned identity (the system-assigned one without any).
-  const workloadIdentity = identities.userAssigned[0] ?? identities.systemAssigned ?? undefined;
-  if (sources.includes("workloadidentity") && workloadIdentity === undefined)
-    throw new TypeError(
-      "Workload identity needs an identity: give identities.userAssigned or identities.systemAssigned.",
-    );
   const secrets = options.secrets ?? { "demo-secret": "Hello from the emulated Key Vault" };
-  const challenges = sources.includes("arc")
-    ? await ArcChallenges.create({
-        tokenFolder: options.arc?.tokenFolder,
-        realmFolder: options.arc?.realmFolder,
-        ttlMs: options.arc?.challengeTtlMs ?? 60_000,
-      })
-    : undefined;
-  let tokenFile: FederatedTokenFile | undefined;
-  if (sources.includes("workloadidentity") && workloadIdentity) {
-    const now = Math.floor(Date.now() / 1000);
-    // A service account token as the cluster's OIDC issuer signs it, for the audience Entra expects.
-    try {
-      tokenFile = await writeFederatedTokenFile(
-        signer.sign({
-          aud: "api://AzureADTokenExchange",
-          iss: "https://oidc.emulator.invalid/",
-          iat: now,
-          nbf: now,
-          exp: now + 3600,
-          tid: identities.tenantId,
-          oid: workloadIdentity.objectId,
-          sub: "system:serviceaccount:default:workload-identity-sa",
-        }),
+
+  const folder = await createWorkFolder();
+  const runs = new Map<EmulatedSourceName, EmulatedSourceRun>();
+  const certificates = new Map<EmulatedSourceName, SelfSignedCertificate>();
+  const servers = new Map<EmulatorEndpointName, EmulatedServer>();
+  const closeAll = async (): Promise<void> => {
+    await Promise.all([...servers.values()].map((server) => server.close()));
+    await Promise.all([...runs.values()].map((run) => run.close?.()));
+    await folder.remove();
+  };
+  try {
+    for (const source of served) {
+      // A source's own certificate (Service Fabric's cluster certificate is pinned by thumbprint, not trusted as a CA).
+      const ownCertificate = source.tls ? createSelfSignedCertificate() : undefined;
+      if (ownCertificate) certificates.set(source.name, ownCertificate);
+      runs.set(
+        source.name,
+        await source.start({ issuer, signer, resources, options, folder: folder.path, certificate: ownCertificate }),
       );
-    } catch (error) {
-      // Nothing is left behind by a start that fails: the Arc challenge folder made just before goes too.
-      await challenges?.close();
-      throw error;
     }
+  } catch (error) {
+    // Nothing is left behind by a start that fails: what the sources before wrote goes too.
+    await closeAll();
+    throw error;
   }
 
   const requests: EmulatorRequestRecord[] = [];
@@ -170,86 +153,55 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   let vaultUrl = "";
-  const behaviours: EndpointBehaviour[] = [
-    keyVaultEndpoint({ signer, tenantId: identities.tenantId, vaultUrl: () => vaultUrl, secrets }),
+  const endpoints: { behaviour: EndpointBehaviour; tls?: SelfSignedCertificate }[] = [
+    {
+      behaviour: keyVaultEndpoint({ signer, tenantId: identities.tenantId, vaultUrl: () => vaultUrl, secrets }),
+      tls: certificate,
+    },
+    ...[...runs].map(([name, run]) => ({ behaviour: run.behaviour, tls: certificates.get(name) })),
   ];
-  for (const source of sources) {
-    if (source === "imds") behaviours.push(imdsEndpoint(issuer, resources));
-    if (source === "arc" && challenges) {
-      behaviours.push(
-        arcEndpoint(issuer, challenges, resources, {
-          ignoresUserAssignedIdentity: options.arc?.ignoresUserAssignedIdentity,
-        }),
-      );
-    }
-    if (source === "cloudshell") behaviours.push(cloudShellEndpoint(issuer, resources));
-    if (source === "appservice") behaviours.push(appServiceEndpoint(issuer, identityHeader, resources));
-    if (source === "servicefabric") behaviours.push(serviceFabricEndpoint(issuer, serviceFabricHeader, resources));
-    if (source === "azureml") behaviours.push(azureMlEndpoint(issuer, azureMlSecret, resources));
-    if (source === "workloadidentity" && tokenFile && workloadIdentity) {
-      behaviours.push(
-        entraTokenEndpoint(issuer, resources, { identity: workloadIdentity, federatedToken: tokenFile.token }),
-      );
-    }
-  }
-
   const started = await Promise.allSettled(
-    behaviours.map((behaviour) =>
+    endpoints.map(({ behaviour, tls }) =>
       startEmulatedServer(behaviour, {
         host,
         port: options.ports?.[behaviour.name] ?? 0,
         faults: injector(behaviour.name),
-        tls:
-          behaviour.name === "keyvault"
-            ? certificate
-            : behaviour.name === "servicefabric"
-              ? serviceFabricCertificate
-              : undefined,
+        // A token endpoint's faults are for token requests: a detection probe or a platform metadata GET is
+        // answered as the real endpoint would, and consumes no step. The Key Vault's apply to every request.
+        faultsApplyTo: behaviour.name === "keyvault" ? undefined : isTokenRequest,
+        tls,
         onRequest,
         onError: options.onError ?? reportEmulatorError,
       }),
     ),
   );
-  const servers = new Map<EmulatorEndpointName, EmulatedServer>();
   started.forEach((result, i) => {
-    if (result.status === "fulfilled") servers.set(behaviours[i]!.name, result.value);
+    if (result.status === "fulfilled") servers.set(endpoints[i]!.behaviour.name, result.value);
   });
   const failed = started.find((result): result is PromiseRejectedResult => result.status === "rejected");
-  const closeAll = async (): Promise<void> => {
-    await Promise.all([...servers.values()].map((server) => server.close()));
-    await challenges?.close();
-    await tokenFile?.close();
-  };
   if (failed) {
     await closeAll();
     throw failed.reason;
   }
 
   vaultUrl = `${servers.get("keyvault")!.origin}/`;
-  const endpoints: EmulatorEndpoints = { keyvault: vaultUrl };
-  for (const source of sources) endpoints[source] = `${servers.get(source)!.origin}${TOKEN_PATHS[source]}`;
-  const env = emulatorEnvironment(endpoints, {
-    appServiceHeader: identityHeader,
-    serviceFabricHeader,
-    // Hex without colons, as a cluster sets it (the library also accepts SHA-256, colons and any case).
-    serviceFabricThumbprint: serviceFabricCertificate
-      ? new X509Certificate(serviceFabricCertificate.cert).fingerprint.replace(/:/g, "")
-      : "",
-    azureMlSecret,
-    workloadIdentity:
-      tokenFile && workloadIdentity
-        ? { tenantId: identities.tenantId, clientId: workloadIdentity.clientId, tokenFile: tokenFile.path }
-        : undefined,
-  });
+  const urls: EmulatorEndpoints = { keyvault: vaultUrl };
+  const env: EmulatorEnvironment = {};
+  for (const source of served) {
+    const url = `${servers.get(source.name)!.origin}${source.tokenPath}`;
+    urls[source.name] = url;
+    env[source.name] = runs.get(source.name)!.environment(url);
+  }
+  const tokenFolder = runs.get("arc")?.tokenFolder;
   let closing: Promise<void> | undefined;
 
   return {
-    endpoints,
+    endpoints: urls,
     env,
-    tokenFolder: challenges?.tokenFolder,
+    tokenFolder,
     keyVaultUrl: vaultUrl,
     ca: certificate.cert,
-    serviceFabricCertificate: serviceFabricCertificate?.cert,
+    serviceFabricCertificate: certificates.get("servicefabric")?.cert,
     identities,
     tokenSigningKey: signer.publicKeyPem,
     requests,
@@ -258,8 +210,30 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         if (endpoint === name || (endpoint === undefined && name !== "keyvault")) faultInjector.configure(faults);
       }
     },
+    credentialOptions(name) {
+      const run = runs.get(name);
+      const url = urls[name];
+      if (run === undefined || url === undefined)
+        throw new TypeError(
+          `This emulator does not serve '${String(name)}'; it serves ${[...runs.keys()].join(", ") || "no source"}.`,
+        );
+      // Only the keys the source's credential takes: our credentials refuse an option they do not know.
+      return { ...(run.credentialOptions?.(url) ?? { endpoint: url }), env: { ...env[name] } };
+    },
     describe: () =>
-      describeEmulator({ endpoints, env, tokenFolder: challenges?.tokenFolder, secretNames: Object.keys(secrets) }),
+      describeEmulator({
+        // In port order, as they have always been printed (IMDS first; the later sources after the Key Vault's port).
+        sources: [...served]
+          .sort((a, b) => a.portOffset - b.portOffset)
+          .map((source) => ({
+            title: source.title,
+            url: urls[source.name]!,
+            env: env[source.name]!,
+            ...(runs.get(source.name)!.note !== undefined && { note: runs.get(source.name)!.note }),
+          })),
+        keyVaultUrl: vaultUrl,
+        secretNames: Object.keys(secrets),
+      }),
     close: () => (closing ??= closeAll()),
   };
 }

@@ -1,5 +1,4 @@
 import { readEnv } from "../../environment.js";
-import { imdsSource } from "../../sources/imds.js";
 import { environmentEndpoint, sourceByName, SOURCES } from "../../sources/index.js";
 import type { ManagedIdentitySource, ManagedIdentitySourceName } from "../../sources/source.js";
 
@@ -17,7 +16,8 @@ function endpointOf(source: ManagedIdentitySource, env: NodeJS.ProcessEnv): URL 
   } catch {
     for (const name of source.detectedBy ?? []) {
       const value = readEnv(name, env);
-      if (value === undefined || !/ENDPOINT$/.test(name)) continue;
+      const isUrl = source.variables.some((variable) => variable.name === name && variable.kind === "url");
+      if (value === undefined || !isUrl) continue;
       try {
         return new URL(value);
       } catch {
@@ -30,8 +30,8 @@ function endpointOf(source: ManagedIdentitySource, env: NodeJS.ProcessEnv): URL 
 
 /**
  * The endpoints the doctor checks: the one of the source in use first, then every source whose
- * variables are (even partly) set, and IMDS, the fallback, always. Workload identity's endpoint is
- * Microsoft Entra on the internet, reached through the proxy: the token attempt covers it. Each URL once.
+ * variables are (even partly) set, and the fallback (IMDS), always. A source whose endpoint is not on this machine
+ * (workload identity's Microsoft Entra, reached through the proxy) is left to the token attempt. Each URL once.
  * @internal
  */
 export function candidateEndpoints(
@@ -41,7 +41,7 @@ export function candidateEndpoints(
   const candidates: Candidate[] = [];
   const seen = new Set<string>();
   const add = (source: ManagedIdentitySourceName, url: URL | undefined, why: string): void => {
-    if (url === undefined || source === "workloadidentity") return;
+    if (url === undefined || sourceByName(source).remoteEndpoint === true) return;
     const key = `${url.origin}${url.pathname}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -56,17 +56,20 @@ export function candidateEndpoints(
       "the source in use",
     );
   }
+  const isSet = (names: string[]): string => `${names.join(" and ")} ${names.length === 1 ? "is" : "are"} set`;
   for (const source of SOURCES) {
-    const set = (source.detectedBy ?? []).filter((name) => readEnv(name, env) !== undefined);
-    if (source === imdsSource) {
-      const host = readEnv("AZURE_POD_IDENTITY_AUTHORITY_HOST", env);
+    const isFallback = source.detectedBy === undefined && source.detect === undefined;
+    if (isFallback) {
+      // Checked always; what it reads (IMDS's host variable) is said when set.
+      const set = source.variables.map((variable) => variable.name).filter((name) => readEnv(name, env) !== undefined);
       add(
         source.name,
         endpointOf(source, env),
-        host ? "AZURE_POD_IDENTITY_AUTHORITY_HOST is set" : "the fallback when nothing else is found",
+        set.length > 0 ? isSet(set) : "the fallback when nothing else is found",
       );
-    } else if (set.length > 0) {
-      add(source.name, endpointOf(source, env), `${set.join(" and ")} ${set.length === 1 ? "is" : "are"} set`);
+    } else {
+      const set = (source.detectedBy ?? []).filter((name) => readEnv(name, env) !== undefined);
+      if (set.length > 0) add(source.name, endpointOf(source, env), isSet(set));
     }
   }
   return candidates;
