@@ -1,3 +1,5 @@
+import type { EmulatedRequest } from "./emulatedServer.js";
+
 /**
  * One scripted answer: an HTTP status (`200` lets the request through to the emulated endpoint),
  * `"hang"` (accept the request and never answer) or `"reset"` (drop the connection).
@@ -10,8 +12,9 @@ export type FaultStep = number | "hang" | "reset";
  */
 export interface FaultOptions {
   /**
-   * Answers to successive requests, one step per request (e.g. `[410, 410, 200]`); after the last step
-   * every request is answered normally. An Arc challenge and its answer are two requests.
+   * Answers to successive token requests, one step per request (e.g. `[503, 503, 200]`); after the last step
+   * every request is answered normally. An Arc challenge and its answer are two requests. A token endpoint's
+   * faults (all of these options) apply to token requests only: a detection probe passes untouched.
    */
   statusSequence?: FaultStep[];
   /** A `Retry-After` header (seconds, or an HTTP-date) on every injected 429, 410 and 5xx. */
@@ -84,6 +87,19 @@ export class FaultInjector {
     if (step === "hang" || step === "reset") return { kind: step };
     return step >= 200 && step < 300 ? { kind: "pass" } : { kind: "status", status: step };
   }
+}
+
+/**
+ * Whether a request asks a token endpoint for a token: it names a resource (`resource` in the query or the form,
+ * Microsoft Entra's `scope`). The faults of a token endpoint apply to these only: the chain's IMDS probe and the
+ * doctor's platform metadata GET carry none, and are answered as the real endpoint answers them.
+ * @internal
+ */
+export function isTokenRequest(request: EmulatedRequest): boolean {
+  if (request.url.searchParams.has("resource")) return true;
+  if (request.method !== "POST") return false;
+  const form = new URLSearchParams(request.body);
+  return form.has("resource") || form.has("scope");
 }
 
 /**
