@@ -1,20 +1,21 @@
 import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 
 /** Options of {@link ArcChallenges}. @internal */
 export interface ArcChallengesOptions {
-  /**
-   * Where the challenge files are written. Default: a new private folder (mkdtemp), removed on close.
-   * A folder that does not exist is made, and what was made is removed on close.
-   */
-  tokenFolder?: string;
+  /** Where the challenge files are written. A folder that does not exist is made, and what was made is removed on close. */
+  tokenFolder: string;
   /** The folder named in the challenge, when the client sees the files under another path. Default: `tokenFolder`. */
   realmFolder?: string;
   /** How long an unanswered challenge lives, in milliseconds. */
   ttlMs: number;
+  /** How many unanswered challenges may wait at once; the oldest goes first. Default: {@link MAX_PENDING_CHALLENGES}. */
+  maxPending?: number | undefined;
 }
+
+/** The default cap on unanswered challenges: far more than any client has in flight, far fewer than a flood. @internal */
+export const MAX_PENDING_CHALLENGES = 256;
 
 interface Pending {
   secret: Buffer;
@@ -37,23 +38,20 @@ export class ArcChallenges {
     private readonly ttlMs: number,
     /** The outermost folder the emulator made (and so removes on close), if any. */
     private readonly madeFolder: string | undefined,
+    private readonly maxPending: number,
   ) {}
 
-  /** Opens the folder, making a private one when none is given. */
+  /** Opens the folder, making it when it does not exist. */
   static async create(options: ArcChallengesOptions): Promise<ArcChallenges> {
-    let folder = options.tokenFolder;
-    let made: string | undefined;
-    if (folder === undefined) {
-      folder = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-emulator-arc-"));
-      made = folder;
-    } else {
-      // mkdir tells the first folder it had to make: that one (with what is under it) is the emulator's to remove.
-      made = await fs.mkdir(folder, { recursive: true, mode: 0o700 });
-    }
+    const maxPending = options.maxPending ?? MAX_PENDING_CHALLENGES;
+    if (!Number.isSafeInteger(maxPending) || maxPending < 1)
+      throw new TypeError(`arc.maxPendingChallenges must be a whole number of 1 or more, not ${String(maxPending)}.`);
+    // mkdir tells the first folder it had to make: that one (with what is under it) is the emulator's to remove.
+    const made = await fs.mkdir(options.tokenFolder, { recursive: true, mode: 0o700 });
     // The real path: the credential compares resolved paths, and os.tmpdir() may be a symlink (macOS).
-    folder = await fs.realpath(folder);
+    const folder = await fs.realpath(options.tokenFolder);
     const madeFolder = made === undefined ? undefined : await fs.realpath(made);
-    return new ArcChallenges(folder, options.realmFolder ?? folder, options.ttlMs, madeFolder);
+    return new ArcChallenges(folder, options.realmFolder ?? folder, options.ttlMs, madeFolder, maxPending);
   }
 
   /** Writes a new challenge file and returns the realm to send: the file's path as the client sees it. */
@@ -69,6 +67,13 @@ export class ArcChallenges {
     };
     entry.timer.unref();
     this.pending.add(entry);
+    // Over the cap, the oldest go (a Set iterates in insertion order); discard() removes an entry at once.
+    const evicted: Promise<void>[] = [];
+    for (const oldest of this.pending) {
+      if (this.pending.size <= this.maxPending) break;
+      evicted.push(this.discard(oldest));
+    }
+    await Promise.all(evicted);
     return path.join(this.realmFolder, name);
   }
 

@@ -60,7 +60,14 @@ export function entraTokenEndpoint(
           "invalid_request",
           `AADSTS900561: The endpoint only accepts POST requests. Received a ${request.method} request.`,
         );
-      if (decodeURIComponent(match[1]!).toLowerCase() !== tenantId.toLowerCase()) {
+      let tenant: string;
+      try {
+        tenant = decodeURIComponent(match[1]!);
+      } catch {
+        // A malformed percent-escape (`%E0%A4%A`) is the client's mistake: 400, as Entra answers it, never a 500.
+        return entraError(400, "invalid_request", `AADSTS90002: Tenant '${match[1]!}' is not a valid tenant name.`);
+      }
+      if (tenant.toLowerCase() !== tenantId.toLowerCase()) {
         return entraError(
           400,
           "invalid_request",
