@@ -129,6 +129,29 @@ const SOURCE_CREDENTIALS: Record<
   },
 };
 
+/** Every credential the demo goes through, four to a line. */
+const DEMO_CREDENTIALS = [
+  ...SOURCE_NAMES.map((name) => SOURCE_CREDENTIALS[name].credentialName),
+  "ManagedIdentityChainCredential",
+]
+  .map((name, i, all) => `${name}${i < all.length - 1 ? "," : ""}${i % 4 === 3 ? "\n  " : " "}`)
+  .join("")
+  .trimEnd();
+
+/** `npm start -- --help`: the credentials it goes through, from the table above (so never fewer than the registry's). */
+export const DEMO_HELP = `Usage: npm start [-- --real [--vault-url URL] [--secret NAME]]
+
+Starts the managed identity emulator in this process, then, with each of the ${SOURCE_NAMES.length} sources'
+credentials and the chain:
+  ${DEMO_CREDENTIALS}
+detects the source, gets a token, and reads a secret with @azure/keyvault-secrets' SecretClient.
+
+  --real            no emulator: use this machine's real endpoints (on an Azure host)
+  --vault-url URL   with --real, the vault to read (default: KEY_VAULT_URL)
+  --secret NAME     the secret to read (default: demo-secret, or SECRET_NAME with --real)
+  --help            this text
+`;
+
 /** The order the demo goes through the sources: the classic hosts first, then the registry's others. */
 const DEMO_ORDER: readonly ManagedIdentitySourceName[] = [
   "imds",

@@ -1,18 +1,8 @@
 // `npm start`: the end-to-end demo (see runDemo). `npm start -- --real` runs it on an Azure host.
 import { parseArgs } from "node:util";
-import { runDemo } from "./demo.js";
+import { DEMO_HELP, runDemo } from "./demo.js";
 
-const HELP = `Usage: npm start [-- --real [--vault-url URL] [--secret NAME]]
-
-Starts the managed identity emulator in this process, then, with each of ImdsCredential,
-ArcCredential, CloudShellCredential and ManagedIdentityChainCredential: detects the source,
-gets a token, and reads a secret with @azure/keyvault-secrets' SecretClient.
-
-  --real            no emulator: use this machine's real endpoints (on an Azure host)
-  --vault-url URL   with --real, the vault to read (default: KEY_VAULT_URL)
-  --secret NAME     the secret to read (default: demo-secret, or SECRET_NAME with --real)
-  --help            this text
-`;
+const HELP = DEMO_HELP;
 
 async function main(): Promise<number> {
   let values;
