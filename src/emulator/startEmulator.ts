@@ -84,7 +84,7 @@ const MAX_RECORDS = 1000;
  * import { ImdsCredential } from "azure-managed-identity";
  *
  * const emulator = await startEmulator();
- * const credential = new ImdsCredential({ endpoint: emulator.endpoints.imds });
+ * const credential = new ImdsCredential(emulator.credentialOptions("imds"));
  * const token = await credential.getToken("https://vault.azure.net/.default");
  * await emulator.close();
  * ```
