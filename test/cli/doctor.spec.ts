@@ -11,6 +11,7 @@ import type { DoctorReport } from "../../src/cli/doctor/report.js";
 import { type Emulator, startEmulator } from "../../src/emulator/index.js";
 import { cliEnv, closedPort, finished, JWT_PATTERN, runCli, startCli } from "../helpers/runCli.js";
 import { startTokenRecorder, type TokenRecorder } from "../helpers/tokenRecorder.js";
+import { SOURCES } from "../../src/sources/index.js";
 
 const DOCTOR_AS_USER = fileURLToPath(new URL("./fixtures/doctorAsUser.ts", import.meta.url));
 const NOBODY = 65534;
@@ -150,6 +151,17 @@ describe("doctor on a host with nothing", () => {
     expect(flat(run.stdout)).toContain("run 'azure-managed-identity emulate'");
     expect(run.stdout).toContain("Result: no managed identity found (exit code 3");
     expect(run.stdout).not.toContain("Token (");
+  });
+
+  it("lists the sources it checked one per line under the reason, not run together in one paragraph", async () => {
+    const run = await runCli(["doctor"], cliEnv(closed));
+    const lines = run.stdout.split("\n");
+    const why = lines.findIndex((line) => line.startsWith("  why       No managed identity found on this machine."));
+    expect(why).toBeGreaterThanOrEqual(0);
+    // Each source checked starts its own line, indented under the reason (issue 21 §4).
+    for (const source of SOURCES) {
+      expect(lines.slice(why + 1).some((line) => line.startsWith(`              ${source.displayName} (`))).toBe(true);
+    }
   });
 
   it("--json: outcome nothing-found, no token attempt", async () => {

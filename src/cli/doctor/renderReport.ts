@@ -71,7 +71,13 @@ export function renderReport(report: DoctorReport): string {
     `  source    ${detection.source === "none" ? "none" : `${titleOf(detection.source)} (${detection.source})`}`,
   );
   if (detection.endpoint) out.push(`  endpoint  ${detection.endpoint}`);
-  out.push(...wrap(detection.reason, "  ", "  why       "));
+  // The reason keeps its own lines (one per source checked, indented under "Checked:"): each is wrapped alone.
+  const [first = "", ...more] = detection.reason.split("\n");
+  out.push(...wrap(first, "  ", "  why       "));
+  for (const line of more) {
+    const indent = `${" ".repeat(12)}${/^ */.exec(line)![0]}`;
+    out.push(...wrap(line, indent, indent));
+  }
 
   out.push("", "Endpoints");
   for (const endpoint of report.endpoints) {
