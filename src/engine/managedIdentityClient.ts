@@ -15,6 +15,7 @@ import { singleScope } from "../token/resource.js";
 import { TokenCache } from "../token/tokenCache.js";
 import { describeIdentity, type UserAssignedIdentity, userAssignedIdentity } from "../userAssignedIdentity.js";
 import { failureFromAnswer, failureFromError } from "./failures.js";
+import { requestSecrets } from "../shared/requestSecrets.js";
 import { scrubError } from "../shared/secretScrubbing.js";
 import { credentialOfSource, isTracing, TokenOrigins, traceGetToken } from "./tracing.js";
 import type { TracingSpan } from "@azure/core-tracing";
@@ -168,16 +169,21 @@ export class ManagedIdentityClient<
     const request = createTokenRequest(url, description, signal, options?.tracingOptions);
     const requestTime = Date.now();
     let response;
-    const secrets = description.secrets;
-    // The endpoint's words are scrubbed as they are read (after decoding, before cutting), the whole error after.
-    const context = { source: source as ManagedIdentitySource<never>, endpoint: url, secrets };
+    // The source's secrets, and those a policy added on the way (the Arc challenge file's content). The endpoint's
+    // words are scrubbed of them as they are read (after decoding, before cutting), the whole error after.
+    const contextOf = () => {
+      const secrets = requestSecrets(request, description.secrets);
+      return { source: source as ManagedIdentitySource<never>, endpoint: url, secrets };
+    };
     try {
       response = await this.pipeline.sendRequest(this.httpClient, request);
     } catch (error) {
-      throw scrubError(failureFromError(context, error), secrets);
+      const context = contextOf();
+      throw scrubError(failureFromError(context, error), context.secrets);
     }
     if (response.status < 200 || response.status >= 300) {
-      throw scrubError(failureFromAnswer(context, response), secrets);
+      const context = contextOf();
+      throw scrubError(failureFromAnswer(context, response), context.secrets);
     }
 
     let token: AccessToken;

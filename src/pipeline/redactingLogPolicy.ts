@@ -1,5 +1,6 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { logger } from "../logger.js";
+import { maskUserInfo } from "../shared/maskUserInfo.js";
 
 /** The name of {@link redactingLogPolicy}. @internal */
 export const redactingLogPolicyName = "redactingLogPolicy";
@@ -85,7 +86,8 @@ export function redactingLogPolicy(options: RedactingLogPolicyOptions = {}): Pip
     for (const name of [...parsed.searchParams.keys()]) {
       if (!allowedQuery.has(name.toLowerCase())) parsed.searchParams.set(name, REDACTED);
     }
-    return parsed.toString();
+    // A user name and password in the endpoint (http://svc:Pa55w0rd@…) are masked, as the doctor masks them.
+    return maskUserInfo(parsed.toString());
   };
 
   return {

@@ -15,6 +15,12 @@ export class InvalidTokenResponseError extends Error {
 
 const ONE_YEAR = 366 * 24 * 60 * 60_000;
 
+/** 2001-01-01T00:00:00Z: an `expires_on` below it is seconds from now, not an epoch point (MSAL.NET 4.86). */
+const RELATIVE_EXPIRES_ON_BELOW_MS = 978_307_200_000;
+
+/** Anything but printable ASCII without blanks: what no bearer token carries. */
+const NOT_IN_BEARER_TOKEN = /[^\x21-\x7e]/;
+
 function describeBody(body: string): string {
   const start = body.trimStart().slice(0, 1);
   if (start === "<") return "HTML or XML";
@@ -54,6 +60,15 @@ export function parseTokenResponse(body: string | undefined, requestTime: number
     );
   }
 
+  // A bearer token is printable ASCII without blanks (RFC 6750's b64token is narrower still): one with a control
+  // character (ESC, BEL, CR, LF) or a space would drive a terminal the CLI prints it to, or fail later in an SDK's
+  // request as "Invalid character in header content". The message names the field, never the value.
+  if (NOT_IN_BEARER_TOKEN.test(token)) {
+    throw new InvalidTokenResponseError(
+      "its access_token holds characters a bearer token cannot carry (a control character, a space or a non-ASCII character)",
+    );
+  }
+
   const tokenType = fields["token_type"];
   if (tokenType !== undefined && (typeof tokenType !== "string" || tokenType.toLowerCase() !== "bearer")) {
     throw new InvalidTokenResponseError("its token_type is not Bearer");
@@ -61,7 +76,14 @@ export function parseTokenResponse(body: string | undefined, requestTime: number
 
   let expiresOn: number | undefined;
   if (fields["expires_on"] !== undefined && fields["expires_on"] !== null) {
-    expiresOn = parseExpiresOn(fields["expires_on"]);
+    const seconds = parseSeconds(fields["expires_on"]);
+    // Epoch seconds before 2001 are no expiry any token has: a number of seconds from now ("3599"), as MSAL.NET
+    // reads them since 4.86 (AzureAD/microsoft-authentication-library-for-dotnet pull request 6112,
+    // DateTimeHelpers.GetDurationFromManagedIdentityTimestamp: AbsoluteTimestampThreshold = 978307200).
+    expiresOn =
+      seconds !== undefined && seconds < RELATIVE_EXPIRES_ON_BELOW_MS
+        ? requestTime + seconds
+        : parseExpiresOn(fields["expires_on"]);
     if (expiresOn === undefined) {
       throw new InvalidTokenResponseError(
         `its expires_on (${typeof fields["expires_on"]}) is neither epoch seconds nor a date in a known format`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { maskUserInfo } from "../../src/shared/maskUserInfo.js";
+import { LINEAR_GROWTH_BOUND, tenfoldGrowth } from "../helpers/linearTime.js";
 
 describe("maskUserInfo", () => {
   it.each([
@@ -19,4 +20,13 @@ describe("maskUserInfo", () => {
       expect(maskUserInfo(text)).toBe(text);
     },
   );
+
+  // Issue 20 §6: the two regular expressions it used backtracked into quadratic time (0.8 s on 64 kB).
+  it.each([
+    ["dots before an @", (n: number) => `${"a.".repeat(n / 2)}@`],
+    ["schemes that are none", (n: number) => `${"1://".repeat(n / 4)}@`],
+    ["assignments without a password", (n: number) => `${"=a:".repeat(n / 3)}@`],
+  ])("takes linear time on %s", (_, make) => {
+    expect(tenfoldGrowth(make, maskUserInfo)).toBeLessThan(LINEAR_GROWTH_BOUND);
+  });
 });

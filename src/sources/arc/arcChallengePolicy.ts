@@ -2,8 +2,13 @@ import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { AuthenticationError } from "../../errors.js";
 import { logger } from "../../logger.js";
 import { isLoopbackHost } from "../../shared/loopbackHost.js";
+import { addRequestSecret } from "../../shared/requestSecrets.js";
+import { scrubSecrets } from "../../shared/secretScrubbing.js";
 import { defaultArcTokenFolder, readArcChallengeFile } from "./arcChallengeFile.js";
 import { parseBasicRealm } from "./basicRealm.js";
+
+/** What stands for the challenge file's content in a scrubbed message. */
+const ARC_SECRET_NAME = "the Azure Arc challenge file's content";
 
 /** The name of {@link arcChallengePolicy}. */
 export const arcChallengePolicyName = "arcChallengePolicy";
@@ -60,13 +65,16 @@ export function arcChallengePolicy(options: ArcChallengePolicyOptions = {}): Pip
       }
       logger.verbose(`${arcChallengePolicyName}: challenged with the file ${realm}`);
       const secret = await readArcChallengeFile(realm, tokenFolder, process.platform, request.abortSignal);
+      // A request secret like the others: the failure's message, stack and errorResponse are scrubbed of it.
+      addRequestSecret(request, ARC_SECRET_NAME, secret);
       // The same request object goes out again, so the secret can only reach the origin that asked for it.
       request.headers.set("Authorization", `Basic ${secret}`);
       try {
         const answer = await next(request);
-        // An agent that echoes the secret in an error answer must not put it into an error message.
-        if (answer.status >= 300 && answer.bodyAsText?.includes(secret)) {
-          answer.bodyAsText = answer.bodyAsText.split(secret).join("(the challenge file's content)");
+        // An agent that echoes the secret (as sent, URL-encoded or JSON-escaped) must not put it into an error
+        // message, also where this policy is used in another pipeline.
+        if (answer.status >= 300 && answer.bodyAsText) {
+          answer.bodyAsText = scrubSecrets(answer.bodyAsText, { [ARC_SECRET_NAME]: secret });
         }
         return answer;
       } finally {
