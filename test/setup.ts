@@ -3,7 +3,7 @@
 // Before nock, which replaces http.ClientRequest: nock's passthrough can report an aborted request's cancelled
 // connect a second time; Node never does.
 import "./helpers/installSingleRequestError.js";
-import { mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import nock from "nock";
@@ -18,6 +18,9 @@ const LOOPBACK = /^(127\.\d+\.\d+\.\d+|localhost|\[?::1\]?)(:\d+)?$/;
 // (src/pipeline/imdsHostQueue.ts). Each test file gets its own temporary folder, and each test an empty
 // queue: a test's 429s, on its fake clock, must not delay another test, here or in a parallel test process.
 const privateTmp = mkdtempSync(path.join(os.tmpdir(), "azure-mi-test-"));
+// Searchable by others (mkdtemp makes it 0700): the Arc permission specs run the credential as 'nobody' on
+// folders made under it, and only their own mode bits may decide what that user can read.
+chmodSync(privateTmp, 0o755);
 process.env["TMPDIR"] = privateTmp;
 beforeEach(clearHostQueueFiles);
 

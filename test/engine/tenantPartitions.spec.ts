@@ -37,7 +37,7 @@ describe("one bound across tenants", () => {
     });
     const ask = async (from: number, to: number): Promise<void> => {
       for (let i = from; i < to; i++) {
-        expect((await client.getToken(SCOPE, { tenantId: tenant(i) })).token).toBe(`for ${tenant(i)}`);
+        expect((await client.getToken(SCOPE, { tenantId: tenant(i) })).token).toBe(`for-${tenant(i)}`);
       }
     };
     await ask(0, 1_500);
