@@ -25,7 +25,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 describe("one bound across tenants", () => {
   it("holds at most 1,000 tokens whatever the number of tenants: the same count after 1,500 and 3,000 tenants", async () => {
     // In memory: nothing is sent; the authority is a loopback address the recording client never dials.
-    const httpClient = recordingHttpClient((request) => `for ${new URL(request.url).pathname.split("/")[1]}`);
+    const httpClient = recordingHttpClient((request) => `for-${new URL(request.url).pathname.split("/")[1]}`);
     const client = new ManagedIdentityClient(workloadIdentitySource, {
       tenantId: TENANT,
       clientId: "client",
