@@ -31,6 +31,8 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
     "throttle-after": { type: "string" },
     "port-base": { type: "string" },
     "token-folder": { type: "string" },
+    "tokens-from": { type: "string" },
+    listen: { type: "string" },
     json: { type: "boolean" },
   });
   if (values["help"] === true) return "help";
@@ -73,6 +75,18 @@ export function emulatorOptionsFrom(args: string[]): { options: EmulatorOptions;
     options.ports = Object.fromEntries([...PORT_OFFSETS].map(([name, offset]) => [name, portBase + offset]));
   const tokenFolder = stringOption(values, "token-folder", COMMAND);
   if (tokenFolder !== undefined) options.arc = { tokenFolder };
+  const tokensFrom = stringOption(values, "tokens-from", COMMAND);
+  if (tokensFrom !== undefined) {
+    if (tokensFrom !== "emulator" && tokensFrom !== "azure-cli")
+      throw new UsageError(`--tokens-from takes 'emulator' or 'azure-cli', not '${tokensFrom}'.`, COMMAND);
+    options.tokensFrom = tokensFrom;
+  }
+  const listen = stringOption(values, "listen", COMMAND);
+  if (listen !== undefined) {
+    if (!/^(localhost|[0-9a-fA-F.:]+)$/.test(listen))
+      throw new UsageError(`--listen takes an IP address (0.0.0.0, 172.17.0.1, ::), not '${listen}'.`, COMMAND);
+    options.listen = listen;
+  }
   return { options, json: values["json"] === true };
 }
 

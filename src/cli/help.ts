@@ -145,6 +145,13 @@ Options:
                         (default: free ports chosen by the system)
   --token-folder DIR    Azure Arc: write challenge files here (default: a folder in the emulator's
                         private folder in the temp directory)
+  --tokens-from SOURCE  'emulator' (default: tokens it signs for made-up identities) or 'azure-cli':
+                        real tokens of your signed-in Azure CLI identity (az account
+                        get-access-token), served by App Service and IMDS only; it prints the
+                        lines that hand App Service's variables to a container
+  --listen ADDRESS      App Service's endpoint listens on ADDRESS (0.0.0.0, 172.17.0.1) so that a
+                        container can reach it; anyone who can reach it and has IDENTITY_HEADER
+                        gets its tokens (default: loopback; the other endpoints stay there)
   --json                print the settings as one line of JSON (endpoints, env, tokenFolder,
                         keyVaultUrl, ca, identities) instead of the text
   -h, --help            this help
@@ -152,6 +159,7 @@ Options:
 Examples:
   ${PROGRAM} emulate --fail 503,503,200 --retry-after 1
   ${PROGRAM} emulate --sources imds --fail 410,410,200 --retry-after 1
+  ${PROGRAM} emulate --tokens-from azure-cli --listen 0.0.0.0
 
 ${EXIT_CODES}
 `;

@@ -3,7 +3,7 @@ import { EMULATOR_ERROR, injectedDescription, isPath, sameSecret } from "./answe
 import type { EmulatedAnswer, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
 import type { ResourceCheck } from "./resourceCheck.js";
-import type { TokenIssuer } from "./tokenIssuer.js";
+import { issueToken, TokenRefusal, type TokenSource } from "./tokenIssuer.js";
 
 /** The path of the emulated App Service identity endpoint (on Azure it varies; IDENTITY_ENDPOINT names it). @internal */
 export const APP_SERVICE_TOKEN_PATH = "/msi/token";
@@ -21,7 +21,7 @@ export function appServiceError(status: number, message: string): EmulatedAnswer
  * @internal
  */
 export function appServiceEndpoint(
-  issuer: TokenIssuer,
+  issuer: TokenSource,
   identityHeader: string,
   resources: ResourceCheck,
 ): EndpointBehaviour {
@@ -33,7 +33,7 @@ export function appServiceEndpoint(
       const answer = appServiceError(500, description);
       return { ...answer, body: { ...(answer.body as object), error: EMULATOR_ERROR } };
     },
-    handle(request) {
+    async handle(request) {
       if (!isPath(request, APP_SERVICE_TOKEN_PATH))
         return appServiceError(404, `No such endpoint: ${request.url.pathname}`);
       if (request.method !== "GET")
@@ -56,9 +56,11 @@ export function appServiceEndpoint(
       });
       if (selector === "ambiguous")
         return appServiceError(400, "Only one of client_id, principal_id and mi_res_id may be given.");
+      if (selector !== undefined && issuer.userAssignedRefusal) return appServiceError(400, issuer.userAssignedRefusal);
       const identity = findIdentity(issuer.identities, selector);
       if (identity === undefined) return appServiceError(400, "Unable to load the proper Managed Identity.");
-      const issued = issuer.forIdentity(identity, resource);
+      const issued = await issueToken(issuer, identity, resource);
+      if (issued instanceof TokenRefusal) return appServiceError(issued.status, issued.description);
       return {
         status: 200,
         body: {

@@ -13,12 +13,15 @@ import type { EmulatedSourceName, EmulatorOptions } from "./options.js";
 import type { ResourceCheck } from "./resourceCheck.js";
 import type { SelfSignedCertificate } from "./selfSignedCertificate.js";
 import { SERVICE_FABRIC_TOKEN_PATH, serviceFabricEndpoint } from "./serviceFabricEndpoint.js";
-import type { TokenIssuer } from "./tokenIssuer.js";
+import type { TokenIssuer, TokenSource } from "./tokenIssuer.js";
 import type { TokenSigner } from "./tokenSigner.js";
 
 /** What a source's entry gets to set itself up. @internal */
 export interface EmulatedSourceContext {
+  /** The emulator's own signed tokens. */
   issuer: TokenIssuer;
+  /** Where the sources that can serve the Azure CLI's tokens get theirs: `issuer`, or the Azure CLI in that mode. */
+  tokens: TokenSource;
   signer: TokenSigner;
   resources: ResourceCheck;
   options: EmulatorOptions;
@@ -54,6 +57,10 @@ export interface EmulatedSource {
   tls: boolean;
   /** Its port's offset from `--port-base`; the Key Vault has {@link KEY_VAULT_PORT_OFFSET}. Never reused. */
   portOffset: number;
+  /** Served in the Azure CLI mode (`tokensFrom: "azure-cli"`): the protocols every Azure SDK reads. */
+  azureCli?: boolean;
+  /** May listen beyond loopback (`listen`): App Service, whose every request carries a secret. */
+  mayListenBeyondLoopback?: boolean;
   /** Makes its secrets and files, and the behaviour of its endpoint. */
   start(context: EmulatedSourceContext): Promise<EmulatedSourceRun> | EmulatedSourceRun;
 }
@@ -95,10 +102,12 @@ export const EMULATED_SOURCE_TABLE = [
     tokenPath: APP_SERVICE_TOKEN_PATH,
     tls: false,
     portOffset: 3,
-    start({ issuer, resources, options }) {
+    azureCli: true,
+    mayListenBeyondLoopback: true,
+    start({ tokens, resources, options }) {
       const header = secret(options.appService?.identityHeader);
       return {
-        behaviour: appServiceEndpoint(issuer, header, resources),
+        behaviour: appServiceEndpoint(tokens, header, resources),
         environment: (url) => ({ IDENTITY_ENDPOINT: url, IDENTITY_HEADER: header }),
       };
     },
@@ -202,8 +211,9 @@ export const EMULATED_SOURCE_TABLE = [
     tokenPath: IMDS_TOKEN_PATH,
     tls: false,
     portOffset: 0,
-    start: ({ issuer, resources }) => ({
-      behaviour: imdsEndpoint(issuer, resources),
+    azureCli: true,
+    start: ({ tokens, resources }) => ({
+      behaviour: imdsEndpoint(tokens, resources),
       environment: (url) => ({ AZURE_POD_IDENTITY_AUTHORITY_HOST: new URL(url).origin }),
     }),
   },

@@ -9,7 +9,7 @@ import {
 import type { EmulatedAnswer, EmulatedRequest, EndpointBehaviour } from "./emulatedServer.js";
 import { findIdentity, selectorFromQuery } from "./identities.js";
 import type { ResourceCheck } from "./resourceCheck.js";
-import type { IssuedToken, TokenIssuer } from "./tokenIssuer.js";
+import { type IssuedToken, issueToken, TokenRefusal, type TokenSource } from "./tokenIssuer.js";
 
 /** IMDS's token path. @internal */
 export const IMDS_TOKEN_PATH = "/metadata/identity/oauth2/token";
@@ -66,12 +66,12 @@ export function checkMetadataTokenRequest(
  * Like IMDS, it refuses a request that came through a proxy (`X-Forwarded-For`).
  * @internal
  */
-export function imdsEndpoint(issuer: TokenIssuer, resources: ResourceCheck): EndpointBehaviour {
+export function imdsEndpoint(issuer: TokenSource, resources: ResourceCheck): EndpointBehaviour {
   return {
     name: "imds",
     injectedError: (status) => oauthError(status, injectedDescription(status)),
     emulatorError: (description) => oauthError(500, description, EMULATOR_ERROR),
-    handle(request) {
+    async handle(request) {
       if (request.headers["x-forwarded-for"] !== undefined) {
         return oauthError(400, "Requests through a proxy (X-Forwarded-For) are not allowed");
       }
@@ -81,9 +81,12 @@ export function imdsEndpoint(issuer: TokenIssuer, resources: ResourceCheck): End
       const selector = selectorFromQuery(request.url.searchParams, IMDS_IDENTITY_PARAMETERS);
       if (selector === "ambiguous")
         return oauthError(400, "Only one of client_id, object_id and msi_res_id may be given");
+      if (selector !== undefined && issuer.userAssignedRefusal) return oauthError(400, issuer.userAssignedRefusal);
       const identity = findIdentity(issuer.identities, selector);
       if (identity === undefined) return oauthError(400, "Identity not found");
-      return { status: 200, body: imdsTokenBody(issuer.forIdentity(identity, resource), resource) };
+      const issued = await issueToken(issuer, identity, resource);
+      if (issued instanceof TokenRefusal) return oauthError(issued.status, issued.description);
+      return { status: 200, body: imdsTokenBody(issued, resource) };
     },
   };
 }

@@ -2,6 +2,7 @@
 // entry so that importing the credentials never loads it.
 export { startEmulator, type Emulator } from "./startEmulator.js";
 export type { EmulatedArcOptions, EmulatedSourceName, EmulatorEndpoints, EmulatorOptions } from "./options.js";
+export type { EmulatedAzureCliOptions } from "./azureCliTokens.js";
 export type { EmulatorEnvironment } from "./environment.js";
 export type { EmulatorEndpointName, EmulatorRequestRecord } from "./emulatedServer.js";
 export { parseFaultSequence, type FaultOptions, type FaultStep } from "./faults.js";

@@ -1,3 +1,4 @@
+import type { EmulatedAzureCliOptions } from "./azureCliTokens.js";
 import type { EmulatorEndpointName, EmulatorRequestRecord } from "./emulatedServer.js";
 import type { FaultOptions } from "./faults.js";
 import type { EmulatedIdentities } from "./identities.js";
@@ -40,6 +41,20 @@ export interface EmulatorOptions {
   sources?: EmulatedSourceName[];
   /** The loopback address to listen on: `127.0.0.1` (default), `::1` or `localhost`. Nothing else is accepted. */
   host?: string;
+  /**
+   * The address App Service's endpoint listens on, when a container or another machine must reach it
+   * (`0.0.0.0`, the Docker bridge's `172.17.0.1`): anyone who can reach it and presents `IDENTITY_HEADER` gets its
+   * tokens, so `describe()` says so. The other endpoints stay on `host`. Default: `host`.
+   */
+  listen?: string;
+  /**
+   * Where the tokens come from: `"emulator"` (default), tokens the emulator signs for its made-up identities; or
+   * `"azure-cli"`, real tokens of the developer's signed-in Azure CLI identity (`az account get-access-token`),
+   * served by App Service's and IMDS's protocols only (the ones every Azure SDK reads). See {@link EmulatedAzureCliOptions}.
+   */
+  tokensFrom?: "emulator" | "azure-cli";
+  /** How the Azure CLI is run, with `tokensFrom: "azure-cli"`. */
+  azureCli?: EmulatedAzureCliOptions;
   /** A port per endpoint; `0` or absent lets the system choose a free one. */
   ports?: Partial<Record<EmulatorEndpointName, number>>;
   /** Faults injected by every token endpoint (not the Key Vault). */

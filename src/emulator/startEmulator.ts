@@ -1,4 +1,11 @@
-import { EMULATED_SOURCES, emulatedSource, type EmulatedSource, type EmulatedSourceRun } from "./emulatedSources.js";
+import { isIP } from "node:net";
+import {
+  EMULATED_SOURCE_TABLE,
+  EMULATED_SOURCES,
+  emulatedSource,
+  type EmulatedSource,
+  type EmulatedSourceRun,
+} from "./emulatedSources.js";
 import {
   type EmulatedServer,
   type EmulatorEndpointName,
@@ -13,7 +20,10 @@ import { keyVaultEndpoint } from "./keyVaultEndpoint.js";
 import type { EmulatedSourceName, EmulatorCredentialOptions, EmulatorEndpoints, EmulatorOptions } from "./options.js";
 import { ResourceCheck } from "./resourceCheck.js";
 import { createSelfSignedCertificate, type SelfSignedCertificate } from "./selfSignedCertificate.js";
-import { TokenIssuer } from "./tokenIssuer.js";
+import { TokenIssuer, type TokenSource } from "./tokenIssuer.js";
+import { AzureCliIssuer } from "./azureCliIssuer.js";
+import { AzureCliTokens } from "./azureCliTokens.js";
+import { containerInstructions, exposureWarning, isLoopbackAddress } from "./containerInstructions.js";
 import { TokenSigner } from "./tokenSigner.js";
 import { createWorkFolder } from "./workFolder.js";
 
@@ -60,6 +70,8 @@ export interface Emulator {
 }
 
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "::1", "localhost"]);
+/** Addresses that listen on every interface. */
+const WILDCARD = new Set(["0.0.0.0", "::"]);
 
 /** The default for the emulator's own failures: on stderr, with the stack, where a developer looks. */
 function reportEmulatorError(error: unknown, endpoint: EmulatorEndpointName): void {
@@ -94,11 +106,25 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const host = options.host ?? "127.0.0.1";
   if (!LOOPBACK_HOSTS.has(host))
     throw new TypeError(`The emulator listens on loopback only (127.0.0.1, ::1, localhost), not '${host}'.`);
+  const azureCli = options.tokensFrom === "azure-cli";
+  if (options.tokensFrom !== undefined && options.tokensFrom !== "emulator" && !azureCli)
+    throw new TypeError(`tokensFrom is "emulator" or "azure-cli", not '${String(options.tokensFrom)}'.`);
+  const listen = options.listen ?? host;
+  const loopbackUrlHost = host.includes(":") ? `[${host}]` : host;
+  if (!LOOPBACK_HOSTS.has(listen) && isIP(listen) === 0)
+    throw new TypeError(`listen is an IP address to listen on (0.0.0.0, 172.17.0.1, ::), not '${listen}'.`);
+  // The Azure CLI mode serves the protocols every Azure SDK reads, and only them.
+  const table: readonly EmulatedSource[] = EMULATED_SOURCE_TABLE;
+  const offered = azureCli ? table.filter((source) => source.azureCli) : table;
   const served: EmulatedSource[] = [];
-  for (const name of new Set(options.sources ?? EMULATED_SOURCES)) {
+  for (const name of new Set(options.sources ?? offered.map((source) => source.name))) {
     const source = emulatedSource(name);
     if (source === undefined)
       throw new TypeError(`Unknown source '${name}'; the emulator serves ${EMULATED_SOURCES.join(", ")}.`);
+    if (azureCli && !source.azureCli)
+      throw new TypeError(
+        `With tokens from the Azure CLI the emulator serves ${offered.map((s) => s.title).join(" and ")} only, not ${source.title}.`,
+      );
     served.push(source);
   }
   // In the table's (the registry's) order, whatever the order asked for.
@@ -110,7 +136,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const signer = await signing;
   const identities = defaultIdentities(options.identities);
   const issuer = new TokenIssuer(signer, identities, options.tokenLifetimeSeconds ?? 24 * 60 * 60);
-  const resources = new ResourceCheck(identities.tenantId, options.unknownResources);
+  const tokens: TokenSource = azureCli ? new AzureCliIssuer(new AzureCliTokens(options.azureCli)) : issuer;
+  const resources = new ResourceCheck(tokens.identities.tenantId, options.unknownResources);
   const secrets = options.secrets ?? { "demo-secret": "Hello from the emulated Key Vault" };
 
   const folder = await createWorkFolder();
@@ -129,7 +156,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       if (ownCertificate) certificates.set(source.name, ownCertificate);
       runs.set(
         source.name,
-        await source.start({ issuer, signer, resources, options, folder: folder.path, certificate: ownCertificate }),
+        await source.start({
+          issuer,
+          tokens,
+          signer,
+          resources,
+          options,
+          folder: folder.path,
+          certificate: ownCertificate,
+        }),
       );
     }
   } catch (error) {
@@ -153,17 +188,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   let vaultUrl = "";
-  const endpoints: { behaviour: EndpointBehaviour; tls?: SelfSignedCertificate }[] = [
+  const endpoints: { behaviour: EndpointBehaviour; tls?: SelfSignedCertificate; address: string }[] = [
     {
       behaviour: keyVaultEndpoint({ signer, tenantId: identities.tenantId, vaultUrl: () => vaultUrl, secrets }),
       tls: certificate,
+      address: host,
     },
-    ...[...runs].map(([name, run]) => ({ behaviour: run.behaviour, tls: certificates.get(name) })),
+    ...served.map((source) => ({
+      behaviour: runs.get(source.name)!.behaviour,
+      tls: certificates.get(source.name),
+      // Only an endpoint whose every request carries a secret may listen beyond loopback.
+      address: source.mayListenBeyondLoopback ? listen : host,
+    })),
   ];
   const started = await Promise.allSettled(
-    endpoints.map(({ behaviour, tls }) =>
+    endpoints.map(({ behaviour, tls, address }) =>
       startEmulatedServer(behaviour, {
-        host,
+        host: address,
         port: options.ports?.[behaviour.name] ?? 0,
         faults: injector(behaviour.name),
         // A token endpoint's faults are for token requests: a detection probe or a platform metadata GET is
@@ -188,7 +229,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const urls: EmulatorEndpoints = { keyvault: vaultUrl };
   const env: EmulatorEnvironment = {};
   for (const source of served) {
-    const url = `${servers.get(source.name)!.origin}${source.tokenPath}`;
+    // An endpoint on every address (0.0.0.0, ::) is reached from here through loopback.
+    const server = servers.get(source.name)!;
+    const origin =
+      WILDCARD.has(listen) && source.mayListenBeyondLoopback
+        ? server.origin.replace(/\/\/.*:(\d+)$/, `//${loopbackUrlHost}:$1`)
+        : server.origin;
+    const url = `${origin}${source.tokenPath}`;
     urls[source.name] = url;
     env[source.name] = runs.get(source.name)!.environment(url);
   }
@@ -220,8 +267,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       // Only the keys the source's credential takes: our credentials refuse an option they do not know.
       return { ...(run.credentialOptions?.(url) ?? { endpoint: url }), env: { ...env[name] } };
     },
-    describe: () =>
-      describeEmulator({
+    describe: () => {
+      const text = describeEmulator({
         // In port order, as they have always been printed (IMDS first; the later sources after the Key Vault's port).
         sources: [...served]
           .sort((a, b) => a.portOffset - b.portOffset)
@@ -233,7 +280,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
           })),
         keyVaultUrl: vaultUrl,
         secretNames: Object.keys(secrets),
-      }),
+      });
+      if (!azureCli || urls.appservice === undefined) return text;
+      // Real tokens: what to hand a container, and what listening beyond loopback exposes.
+      const notes = [
+        "Tokens: the Azure CLI's signed-in identity (az account get-access-token); a user-assigned identity is refused.",
+        containerInstructions({
+          appServiceUrl: urls.appservice,
+          identityHeader: env.appservice!["IDENTITY_HEADER"]!,
+          listen,
+        }),
+      ];
+      if (!isLoopbackAddress(listen)) notes.push(exposureWarning(listen, servers.get("appservice")!.port));
+      return [text, ...notes].join("\n\n");
+    },
     close: () => (closing ??= closeAll()),
   };
 }

@@ -14,11 +14,56 @@ export interface IssuedToken {
 }
 
 /**
+ * What a token endpoint asks for its tokens: the emulator's own signed tokens ({@link TokenIssuer}), or the
+ * developer's from the Azure CLI.
+ * @internal
+ */
+export interface TokenSource {
+  readonly identities: EmulatedIdentities;
+  /** Set when every token is one person's (the Azure CLI's): why a request for a user-assigned identity is refused. */
+  readonly userAssignedRefusal?: string;
+  /** A token for the identity; rejects with {@link TokenRefusal} when the source cannot give one. */
+  forIdentity(identity: EmulatedIdentity, resource: string): IssuedToken | Promise<IssuedToken>;
+}
+
+/**
+ * The token source could not give a token (the Azure CLI is not signed in, failed or hung): the endpoint answers
+ * `status` with `description` in its own error shape.
+ * @internal
+ */
+export class TokenRefusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly description: string,
+  ) {
+    super(description);
+    this.name = "TokenRefusal";
+  }
+}
+
+/**
+ * A token from the source, or the refusal the endpoint answers with in its own error shape.
+ * @internal
+ */
+export async function issueToken(
+  tokens: TokenSource,
+  identity: EmulatedIdentity,
+  resource: string,
+): Promise<IssuedToken | TokenRefusal> {
+  try {
+    return await tokens.forIdentity(identity, resource);
+  } catch (error) {
+    if (error instanceof TokenRefusal) return error;
+    throw error;
+  }
+}
+
+/**
  * Makes the tokens of every emulated source: the claims Azure puts in a managed identity token
  * (`aud` is the resource exactly as asked for, as Entra ID does), signed by the emulator's key.
  * @internal
  */
-export class TokenIssuer {
+export class TokenIssuer implements TokenSource {
   constructor(
     private readonly signer: TokenSigner,
     readonly identities: EmulatedIdentities,

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { emulatorOptionsFrom } from "../../src/cli/emulateCommand.js";
 import { UsageError } from "../../src/cli/usageError.js";
 import { ArcCredential, ImdsCredential } from "../../src/index.js";
+import { FakeAzureCli } from "../helpers/fakeAzureCli.js";
 import { claimsOf, cliEnv, closedPort, finished, runCli, startCli } from "../helpers/runCli.js";
 
 const SCOPE = "https://vault.azure.net/.default";
@@ -21,8 +22,8 @@ afterEach(() => {
 });
 
 /** Starts `emulate`, and resolves with its process, its output so far and how it ends, once its settings are printed. */
-async function startEmulate(args: string[], until: (stdout: string) => boolean) {
-  const child = startCli(["emulate", ...args], cliEnv(await closedPort()));
+async function startEmulate(args: string[], until: (stdout: string) => boolean, vars: Record<string, string> = {}) {
+  const child = startCli(["emulate", ...args], cliEnv(await closedPort(), vars));
   running.push(child);
   const done = finished(child);
   let stdout = "";
@@ -161,6 +162,44 @@ describe("emulate", () => {
     const run = await runCli(["emulate", "--fail", "410,teapot"], cliEnv(await closedPort()));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("'teapot' is not an HTTP status");
+  });
+});
+
+describe("emulate --tokens-from azure-cli", () => {
+  it("serves the Azure CLI's token by IMDS, prints the container lines, logs the resource and never the token", async () => {
+    const az = new FakeAzureCli();
+    try {
+      const emulate = await startEmulate(
+        ["--tokens-from", "azure-cli", "--listen", "0.0.0.0"],
+        (out) => out.includes("extra_hosts"),
+        { PATH: az.path() },
+      );
+      const { stdout } = emulate.output();
+      expect(stdout).toMatch(
+        /docker run --add-host=host\.docker\.internal:host-gateway -e IDENTITY_ENDPOINT=http:\/\/host\.docker\.internal:\d+\/msi\/token -e IDENTITY_HEADER=[0-9a-f]{32} <image>/,
+      );
+      expect(stdout).toMatch(/listens on 0\.0\.0\.0:\d+, beyond this machine's loopback/);
+      const imds = /AZURE_POD_IDENTITY_AUTHORITY_HOST='(http:\/\/127\.0\.0\.1:\d+)'/.exec(stdout)![1]!;
+      const token = await new ImdsCredential({ endpoint: imds }).getToken(SCOPE);
+      expect(claimsOf(token.token)).toMatchObject({ aud: "https://vault.azure.net", upn: "developer@contoso.com" });
+      emulate.child.kill("SIGTERM");
+      const run = await emulate.done;
+      expect(run.stderr).toMatch(
+        /imds GET \/metadata\/identity\/oauth2\/token\?.*resource=https%3A%2F%2Fvault\.azure\.net.* -> 200/,
+      );
+      expect(run.stderr + run.stdout).not.toContain(token.token);
+      expect(az.runs()).toHaveLength(1);
+    } finally {
+      az.remove();
+    }
+  });
+
+  it("--tokens-from and --listen are checked", () => {
+    expect(emulatorOptionsFrom(["--tokens-from", "azure-cli", "--listen", "0.0.0.0"])).toMatchObject({
+      options: { tokensFrom: "azure-cli", listen: "0.0.0.0" },
+    });
+    expect(() => emulatorOptionsFrom(["--tokens-from", "az"])).toThrow(/--tokens-from takes 'emulator' or 'azure-cli'/);
+    expect(() => emulatorOptionsFrom(["--listen", "0.0.0.0; rm -rf /"])).toThrow(/--listen takes an IP address/);
   });
 });
 
