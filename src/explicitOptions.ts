@@ -118,6 +118,15 @@ export function explicitOptions<T extends object>(owner: string, options: T | un
       `${owner} takes an options object, not ${kindOf(options)}: ${whatToPass(allowed)}. Nothing was sent.`,
     );
   }
+  // Only a plain object's own keys can be checked: an inherited or class-getter `managedIdentityClientId` would pass
+  // unseen while an inherited `clientId` is read, so anything else is refused rather than half-read.
+  const prototype: unknown = Object.getPrototypeOf(options);
+  if (prototype !== Object.prototype && prototype !== null) {
+    const made = (prototype as { constructor?: { name?: string } }).constructor?.name;
+    throw new TypeError(
+      `${owner} takes a plain options object ({ … }), not ${made ? `a ${made} instance` : "an object with a prototype"}: copy the options it should take into an object literal. Nothing was sent.`,
+    );
+  }
   const known: readonly string[] = allowed;
   for (const key of Object.keys(options)) {
     if (known.includes(key) || IDENTITY_KEYS.includes(key)) continue;

@@ -14,7 +14,8 @@ import { tenantTokenUrl } from "./tenantTokenUrl.js";
 export const DEFAULT_AUTHORITY_HOST = "https://login.microsoftonline.com";
 
 const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const TENANT = /^[0-9A-Za-z.-]+$/;
+/** A GUID or a domain: labels of letters, digits and `-` joined by single dots (`.` or `..` would leave the path). */
+const TENANT = /^[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*$/;
 
 /**
  * Options of {@link WorkloadIdentityCredential}. Each one overrides its environment variable.

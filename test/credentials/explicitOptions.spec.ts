@@ -100,6 +100,34 @@ describe("every credential refuses an option key it does not take, and sends not
     );
   });
 
+  // Found by a fresh review: an inherited `managedIdentityClientId` passed the own-key check unseen (the system-assigned
+  // identity's token), while an inherited `clientId` was read. Only a plain object is taken.
+  it.each([
+    ["an object inheriting its keys", () => Object.create({ managedIdentityClientId: ID }) as object],
+    [
+      "a class instance with a getter",
+      () =>
+        new (class Config {
+          get clientId(): string {
+            return ID;
+          }
+        })(),
+    ],
+  ])("%s is a TypeError asking for a plain object; nothing is sent", async (_, make) => {
+    const { origin, requests } = await countingServer();
+    const options = make();
+    (options as { endpoint?: string }).endpoint = origin;
+    expect(() => new ImdsCredential(options as never)).toThrow(/takes a plain options object/);
+    await settle();
+    expect(requests).toHaveLength(0);
+  });
+
+  it("a null-prototype object is a plain object", async () => {
+    const { origin } = await countingServer();
+    const options = Object.assign(Object.create(null) as object, { clientId: ID, endpoint: origin });
+    await expect(new ImdsCredential(options).getToken(SCOPE)).resolves.toMatchObject({ tokenType: "Bearer" });
+  });
+
   it("a key set to undefined is refused too: the spelling is wrong whatever the value", () => {
     expect(() => new ImdsCredential({ managedIdentityClientId: undefined } as never)).toThrow(
       /did you mean "clientId"/,

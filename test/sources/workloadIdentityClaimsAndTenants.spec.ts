@@ -177,4 +177,15 @@ describe("tenants", () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(entra.requests).toHaveLength(0);
   });
+
+  // Found by a fresh review: "." and ".." passed the check, and URL normalisation then dropped the tenant segment,
+  // sending the assertion to /oauth2/v2.0/token and caching the answer under "..".
+  it.each([".", "..", "a..b", ".contoso.com", "contoso.com."])(
+    "tenant %j, which URL normalisation would drop or move, is a TypeError, nothing sent",
+    async (tenantId) => {
+      const error = await failure(credential(["*"]).getToken(SCOPE, { tenantId }));
+      expect(error).toBeInstanceOf(TypeError);
+      expect(entra.requests).toHaveLength(0);
+    },
+  );
 });
