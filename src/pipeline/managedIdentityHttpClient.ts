@@ -1,8 +1,14 @@
 import dns from "node:dns";
 import http from "node:http";
 import https from "node:https";
-import type { LookupFunction } from "node:net";
-import { createDefaultHttpClient, type HttpClient } from "@azure/core-rest-pipeline";
+import type { LookupFunction, Socket } from "node:net";
+import {
+  createDefaultHttpClient,
+  type HttpClient,
+  type PipelineRequest,
+  type TlsSettings,
+} from "@azure/core-rest-pipeline";
+import { holdSocket, isUnawaitedBackground } from "../shared/backgroundTimers.js";
 
 /**
  * `dns.lookup` for a host as a URL writes it: an IPv6 literal keeps its brackets in `URL.hostname`
@@ -24,6 +30,31 @@ function bracketedHostAgent(url: URL): http.Agent | undefined {
 }
 
 /**
+ * An agent of its own for one background request (nobody waits for it): its socket is unref'd, so that an endpoint
+ * that accepts and never answers does not keep a finished process alive, and ref'd again when a caller waits for
+ * the request (`holdSocket`). Not kept alive: one connection per background refresh, which comes once in a
+ * token's lifetime.
+ */
+function backgroundAgent(
+  url: URL,
+  signal: NonNullable<PipelineRequest["abortSignal"]>,
+  tlsSettings: TlsSettings | undefined,
+): http.Agent {
+  const agent =
+    url.protocol === "https:"
+      ? new https.Agent({ ...tlsSettings, keepAlive: false, lookup: bracketAwareLookup })
+      : new http.Agent({ keepAlive: false, lookup: bracketAwareLookup });
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = connect(options, callback);
+    // A net.Socket (a tls.TLSSocket for https), which has ref and unref.
+    if (socket) holdSocket(socket as Socket, signal);
+    return socket;
+  };
+  return agent;
+}
+
+/**
  * The HTTP client the credentials and the IMDS probe send with when the application gives none:
  * core-rest-pipeline's, except that an endpoint on an IPv6 literal (`http://[::1]:40342/…`, which
  * msal-node accepts) is connected to instead of failing as "nothing answers (ENOTFOUND)".
@@ -34,7 +65,12 @@ export function createManagedIdentityHttpClient(): HttpClient {
   const inner = createDefaultHttpClient();
   return {
     sendRequest(request) {
-      if (request.agent === undefined) request.agent = bracketedHostAgent(new URL(request.url));
+      if (request.agent === undefined) {
+        const url = new URL(request.url);
+        request.agent = isUnawaitedBackground(request.abortSignal)
+          ? backgroundAgent(url, request.abortSignal!, request.tlsSettings)
+          : bracketedHostAgent(url);
+      }
       return inner.sendRequest(request);
     },
   };

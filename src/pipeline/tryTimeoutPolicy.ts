@@ -1,5 +1,5 @@
 import { type PipelinePolicy, RestError } from "@azure/core-rest-pipeline";
-import { clearWorkTimeout, setWorkTimeout } from "../shared/backgroundTimers.js";
+import { clearWorkTimeout, inheritBackground, setWorkTimeout } from "../shared/backgroundTimers.js";
 import { timerBound } from "../shared/timerBound.js";
 import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 
@@ -21,6 +21,8 @@ export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
       const outer = request.abortSignal;
       if (outer?.aborted || timerMs === undefined) return next(request);
       const controller = new AbortController();
+      // The try's sockets belong to the request's work: unref'd when nobody waits for it.
+      inheritBackground(outer, controller.signal);
       let timedOut = false;
       const onAbort = (): void => controller.abort();
       // A background refresh's try does not hold the process.

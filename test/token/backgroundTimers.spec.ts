@@ -37,7 +37,7 @@ function requestsSeen(count: number): Promise<"another try"> {
   });
 }
 
-async function runChild(mode: "stale" | "fresh"): Promise<CliRun> {
+async function runChild(mode: "stale" | "fresh" | "hung"): Promise<CliRun> {
   child = spawn(process.execPath, ["--import", "tsx", "--import", GUARD, CHILD, server!.origin, mode], {
     cwd: REPO,
     env: cliEnv(await closedPort()),
@@ -72,5 +72,31 @@ describe("background refresh and the process's life", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({ token: "token-2" });
     expect(server.requests).toHaveLength(2);
+  });
+
+  // Issue 20 §5: an endpoint that accepts the background refresh and never answers. Before, the refresh's socket
+  // held the finished script for the whole try timeout (10 s): the child's unref'd probe then fired and reached
+  // the server. Now the socket is unref'd while nobody waits for the request, and the script exits at once.
+  it("a script done with its token exits while its background refresh's socket waits on an endpoint that never answers", async () => {
+    let n = 0;
+    let stillAlive: (seen: "still alive") => void = () => undefined;
+    const aliveSeen = new Promise<"still alive">((resolve) => (stillAlive = resolve));
+    server = await startTokenServer((request) => {
+      if (request.url.pathname.endsWith("/still-alive")) {
+        stillAlive("still alive");
+        return { status: 204 };
+      }
+      // The token, then the background refresh: accepted, never answered.
+      return ++n === 1 ? tokenAnswer("token-1", 7200) : undefined;
+    });
+    const exited = runChild("hung");
+    const first = await Promise.race([exited, aliveSeen]);
+    expect(first).not.toBe("still alive");
+    const run = first as CliRun;
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual({ token: "token-1", cached: true });
+    // The token, and the background refresh the endpoint accepted and never answered.
+    expect(server!.requests.filter((r) => !r.url.pathname.endsWith("/still-alive"))).toHaveLength(2);
   });
 });
