@@ -30,28 +30,28 @@ function bracketedHostAgent(url: URL): http.Agent | undefined {
 }
 
 /**
- * An agent of its own for one background request (nobody waits for it): its socket is unref'd, so that an endpoint
- * that accepts and never answers does not keep a finished process alive, and ref'd again when a caller waits for
- * the request (`holdSocket`). Not kept alive: one connection per background refresh, which comes once in a
- * token's lifetime.
+ * The agent a background request (nobody waits for it) goes through: `agent` itself for every connection and
+ * keep-alive rule, but each socket it gives this request is unref'd, so that an endpoint that accepts and never
+ * answers does not keep a finished process alive, and ref'd again when a caller waits for the request
+ * (`holdSocket`). The hook is on the request's `socket` event, which a new and a reused socket both emit (Node's
+ * agent refs a reused socket before that), so it covers the agents the pipeline sets (IMDS's connect bound).
  */
-function backgroundAgent(
-  url: URL,
-  signal: NonNullable<PipelineRequest["abortSignal"]>,
-  tlsSettings: TlsSettings | undefined,
-): http.Agent {
-  const agent =
-    url.protocol === "https:"
-      ? new https.Agent({ ...tlsSettings, keepAlive: false, lookup: bracketAwareLookup })
-      : new http.Agent({ keepAlive: false, lookup: bracketAwareLookup });
-  const connect = agent.createConnection.bind(agent);
-  agent.createConnection = (options, callback) => {
-    const socket = connect(options, callback);
-    // A net.Socket (a tls.TLSSocket for https), which has ref and unref.
-    if (socket) holdSocket(socket as Socket, signal);
-    return socket;
+function holdingSockets(agent: http.Agent, signal: NonNullable<PipelineRequest["abortSignal"]>): http.Agent {
+  const wrapper = Object.create(agent) as http.Agent & { addRequest(req: http.ClientRequest, options: unknown): void };
+  const real = agent as http.Agent & { addRequest(req: http.ClientRequest, options: unknown): void };
+  wrapper.addRequest = (req, options) => {
+    req.once("socket", (socket: Socket) => holdSocket(socket, signal));
+    // Called on the real agent: its pools and counts are shared, never copied onto the wrapper.
+    real.addRequest(req, options);
   };
-  return agent;
+  return wrapper;
+}
+
+/** A background request's own agent when the pipeline set none: one connection, not kept alive. */
+function backgroundAgent(url: URL, tlsSettings: TlsSettings | undefined): http.Agent {
+  return url.protocol === "https:"
+    ? new https.Agent({ ...tlsSettings, keepAlive: false, lookup: bracketAwareLookup })
+    : new http.Agent({ keepAlive: false, lookup: bracketAwareLookup });
 }
 
 /**
@@ -65,12 +65,13 @@ export function createManagedIdentityHttpClient(): HttpClient {
   const inner = createDefaultHttpClient();
   return {
     sendRequest(request) {
+      const background = isUnawaitedBackground(request.abortSignal);
       if (request.agent === undefined) {
         const url = new URL(request.url);
-        request.agent = isUnawaitedBackground(request.abortSignal)
-          ? backgroundAgent(url, request.abortSignal!, request.tlsSettings)
-          : bracketedHostAgent(url);
+        request.agent = background ? backgroundAgent(url, request.tlsSettings) : bracketedHostAgent(url);
       }
+      if (background && request.agent !== undefined)
+        request.agent = holdingSockets(request.agent as http.Agent, request.abortSignal!);
       return inner.sendRequest(request);
     },
   };
