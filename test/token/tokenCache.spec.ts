@@ -264,15 +264,15 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
     });
 
     it("keys by resource: a scope with and without /.default share one entry, another resource has its own", async () => {
-      server = await startTokenServer((request) => tokenAnswer(`for ${request.url.searchParams.get("resource")}`));
+      server = await startTokenServer((request) => tokenAnswer(`for-${request.url.searchParams.get("resource")}`));
       const shared = credential(server.origin);
-      expect((await shared.getToken("https://vault.azure.net/.default")).token).toBe("for https://vault.azure.net");
-      expect((await shared.getToken("https://vault.azure.net")).token).toBe("for https://vault.azure.net");
-      expect((await shared.getToken(["https://vault.azure.net/.default"])).token).toBe("for https://vault.azure.net");
+      expect((await shared.getToken("https://vault.azure.net/.default")).token).toBe("for-https://vault.azure.net");
+      expect((await shared.getToken("https://vault.azure.net")).token).toBe("for-https://vault.azure.net");
+      expect((await shared.getToken(["https://vault.azure.net/.default"])).token).toBe("for-https://vault.azure.net");
       expect(server.requests).toHaveLength(1);
-      expect((await shared.getToken("https://storage.azure.com/.default")).token).toBe("for https://storage.azure.com");
+      expect((await shared.getToken("https://storage.azure.com/.default")).token).toBe("for-https://storage.azure.com");
       expect(server.requests).toHaveLength(2);
-      expect((await shared.getToken("https://vault.azure.net/.default")).token).toBe("for https://vault.azure.net");
+      expect((await shared.getToken("https://vault.azure.net/.default")).token).toBe("for-https://vault.azure.net");
       expect(server.requests).toHaveLength(2);
     });
 
@@ -285,13 +285,13 @@ describe("the token cache, through ImdsCredential on a loopback IMDS", () => {
 
     it("holds 1000 resources and serves each again without a request", async () => {
       // In memory, not over sockets: this is about the cache, and 1000 loopback requests are slow on a busy machine.
-      const httpClient = recordingHttpClient((request) => `for ${new URL(request.url).searchParams.get("resource")}`);
+      const httpClient = recordingHttpClient((request) => `for-${new URL(request.url).searchParams.get("resource")}`);
       const shared = new ImdsCredential({ endpoint: "http://127.0.0.1:1", httpClient });
       const resources = Array.from({ length: 1000 }, (_, i) => `https://resource-${i}.example`);
       await Promise.all(resources.map((r) => shared.getToken(`${r}/.default`)));
       expect(httpClient.requests).toHaveLength(1000);
       for (const resource of resources) {
-        expect((await shared.getToken(`${resource}/.default`)).token).toBe(`for ${resource}`);
+        expect((await shared.getToken(`${resource}/.default`)).token).toBe(`for-${resource}`);
       }
       expect(httpClient.requests).toHaveLength(1000);
     });
