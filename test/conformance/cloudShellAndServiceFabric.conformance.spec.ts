@@ -76,7 +76,7 @@ describe("Cloud Shell", () => {
     vi.spyOn(Math, "random").mockReturnValue(0);
     server = await startTokenServer(() => ({
       status: 200,
-      body: { access_token: "first token", expires_in: 86400, refresh_in: 43200, token_type: "Bearer" },
+      body: { access_token: "first-token", expires_in: 86400, refresh_in: 43200, token_type: "Bearer" },
     }));
     const token = await new CloudShellCredential({ endpoint: `${server.origin}/token` }).getToken(
       "https://resource/.default",
