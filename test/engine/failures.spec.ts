@@ -34,7 +34,7 @@ function answer(status: number, body: unknown): PipelineResponse {
 const explain = (name: ManagedIdentitySourceName, status: number, body: unknown = ""): Error =>
   failureFromAnswer({ source: sourceByName(name), endpoint: ENDPOINT }, answer(status, body));
 
-/** The sources that send `Metadata: true` (DESIGN.md, "The sources, as the wire sees them"). */
+/** The sources that send `Metadata: true` (the README, "Hosts and how a source is chosen"). */
 const SEND_METADATA: readonly ManagedIdentitySourceName[] = ["imds", "arc", "cloudshell"];
 
 describe("401 and 403: each source's own explanation", () => {

@@ -47,7 +47,7 @@ function appService(d: Date): string {
 }
 
 /**
- * `expires_on` for an instant in every format DESIGN.md lists — epoch seconds (number or string,
+ * `expires_on` for an instant in every format the README lists — epoch seconds (number or string,
  * whole or with a binary-exact fraction), ISO-8601 with `T` or a space, `Z`, no zone or any offset,
  * 1 to 9 fraction digits, RFC 1123, App Service 2017 with and without an offset — with the epoch
  * ms each must parse to (the instant cut to the format's resolution).

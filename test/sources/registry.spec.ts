@@ -8,7 +8,7 @@ import { MANAGED_IDENTITY_SOURCES, SOURCE_NAMES, SOURCE_VARIABLES, sourceByName 
 
 describe("the sources' registry", () => {
   it("lists every source once, in detection order, IMDS (the fallback) last", () => {
-    // The order of DESIGN.md "The chain and the detector" (and of @azure/identity's ManagedIdentityCredential:
+    // The order of the README's "Hosts and how a source is chosen" (and of @azure/identity's ManagedIdentityCredential:
     // Service Fabric before App Service, whose variables it sets too; Azure ML before Cloud Shell).
     expect(SOURCE_NAMES).toEqual([
       "servicefabric",

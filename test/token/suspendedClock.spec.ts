@@ -1,4 +1,4 @@
-// A token is fresh only while both clocks say so (issue 19 §1, DESIGN.md "Cache per credential instance").
+// A token is fresh only while both clocks say so (issue 19 §1, the README's freshness rule).
 // On Linux the monotonic clock stands still while the machine is suspended or hibernated: after a two-hour
 // suspend the cache served a token that had expired an hour earlier, because freshness counted on
 // performance.now() alone. Here the wall clock moves alone, as after a resume; the monotonic clock alone still

@@ -1,5 +1,5 @@
-// The cache acts on one state per token, decided by refreshTiming's one function (issue 18 §4, DESIGN.md "Cache
-// per credential instance"). Before: a 300 s token came back fresh with 165 s left; an hour's token with a
+// The cache acts on one state per token, decided by refreshTiming's one function (issue 18 §4, the README's
+// freshness rule). Before: a 300 s token came back fresh with 165 s left; an hour's token with a
 // 58-minute refresh_in was fresh (served without a request) in its last three minutes; and in those minutes a
 // failed refresh failed the call although the cached token had minutes left (issue 19 §1: a 4-minute token,
 // 125 s after it was fetched, IMDS answering 500).

@@ -4,9 +4,9 @@ import { promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Emulator, startEmulator } from "../../src/emulator/index.js";
-import { ArcCredential, AuthenticationError } from "../../src/index.js";
-import { cliEnv, closedPort, runCli } from "../helpers/runCli.js";
+import { type Emulator, startEmulator } from "../../../src/emulator/index.js";
+import { ArcCredential, AuthenticationError } from "../../../src/index.js";
+import { cliEnv, closedPort, runCli } from "../../helpers/runCli.js";
 
 let emulator: Emulator;
 let otherFolder: string;
