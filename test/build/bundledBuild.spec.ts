@@ -31,9 +31,11 @@ function bundledModules(text: string): string[] {
   return [...text.matchAll(/^\/\/ ((?:src|node_modules)\/\S+)$/gm)].map((m) => m[1]!);
 }
 
-/** Every module specifier the bundle still imports or requires at run time. */
+/** Every module specifier the bundle still imports or requires at run time (`"tokens-from": …` is not an import). */
 function runtimeSpecifiers(text: string): string[] {
-  const found = [...text.matchAll(/(?:\bfrom\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["']([^"']+)["']/gm)];
+  const found = [
+    ...text.matchAll(/(?:(?<![\w$-])from\s*|\bimport\s*\(\s*|\brequire\s*\(\s*|^import\s+)["']([^"']+)["']/gm),
+  ];
   return [...new Set(found.map((m) => m[1]!))];
 }
 

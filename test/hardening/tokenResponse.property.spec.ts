@@ -17,7 +17,14 @@ import {
 
 const ONE_YEAR_MS = 366 * 24 * 60 * 60_000;
 /** A token string long enough that finding it in a message cannot be chance. */
-const accessToken = fc.string({ minLength: 12, maxLength: 80 }).map((s) => `tok-${s}`);
+/** Printable ASCII without blanks: what a bearer token carries (the parser refuses anything else). */
+const accessToken = fc
+  .string({
+    minLength: 12,
+    maxLength: 80,
+    unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+  })
+  .map((s) => `tok-${s}`);
 
 /** Every promise the parser makes about a token it returns. */
 function expectUsable(token: AccessToken, now: number): void {
