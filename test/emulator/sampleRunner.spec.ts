@@ -33,7 +33,15 @@ describe("npm run sample -- <name>", () => {
 
   it("is one command: npm run sample -- keyVaultArc prints what the sample read, and nothing leaves loopback", async () => {
     const guard = pathToFileURL(path.join(REPO, "test", "helpers", "installLoopbackSocketGuard.ts")).href;
-    const env = { ...cliEnv(await closedPort()), NODE_OPTIONS: `--import tsx --import ${guard}` };
+    // npm itself must not look for its own update: with HOME a fresh folder it would ask the registry (off loopback,
+    // which the guard refuses and a loopback-only namespace never answers).
+    const env = {
+      ...cliEnv(await closedPort()),
+      NODE_OPTIONS: `--import tsx --import ${guard}`,
+      npm_config_update_notifier: "false",
+      npm_config_audit: "false",
+      npm_config_fund: "false",
+    };
     const sample = await finished(
       spawn("npm", ["run", "--silent", "sample", "--", "keyVaultArc"], {
         cwd: REPO,

@@ -36,9 +36,14 @@ describe("explicitOptions", () => {
     expect(explicitOptions("X", undefined, keys)).toEqual({});
   });
 
-  it("ignores symbol keys and inherited properties (only own enumerable keys are options)", () => {
-    const options = Object.assign(Object.create({ inherited: 1 }) as Options, { clientId: "c", [Symbol("s")]: 1 });
+  it("ignores symbol keys (only own string keys are options)", () => {
+    const options = Object.assign({} as Options, { clientId: "c", [Symbol("s")]: 1 });
     expect(explicitOptions("X", options, keys)).toBe(options);
+  });
+
+  it("refuses an object with a prototype: an inherited misspelling would pass unseen", () => {
+    const options = Object.assign(Object.create({ inherited: 1 }) as Options, { clientId: "c" });
+    expect(() => explicitOptions("X", options, keys)).toThrow(/X takes a plain options object/);
   });
 
   it("names the first unknown key and its right name", () => {
