@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { TokenRefusal } from "./tokenIssuer.js";
 
 /** Options of the emulator's Azure CLI mode. */
@@ -24,7 +24,8 @@ export interface AzureCliToken {
 /**
  * `az` failed, or its answer is not a token: what the emulated endpoint answers and what the emulator's log says.
  * A failure that asking again will not mend (not installed, not signed in, not a token) is a 403, which no
- * managed identity client retries, so every SDK surfaces `description` at once; a run that timed out is a 504.
+ * managed identity client retries, so every SDK surfaces `description` at once; so is a run that timed out (a
+ * retried 504 would start `az` again for every retry of every client).
  * @internal
  */
 export class AzureCliTokenError extends TokenRefusal {
@@ -68,7 +69,60 @@ function firstLine(text: string): string {
       .split(/\r?\n/)
       .map((l) => l.trim())
       .find((l) => l.length > 0) ?? "";
-  return line.replace(/[\u0000-\u001f\u007f]/g, " ").slice(0, 500);
+  // Its own closing period goes: the message adds its own.
+  return line
+    .replace(/[\u0000-\u001f\u007f]/g, " ")
+    .slice(0, 500)
+    .replace(/[.\s]+$/, "");
+}
+
+/** How one run of a command ended. */
+interface RunResult {
+  spawnError?: NodeJS.ErrnoException;
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a command without a shell (every argument one argv entry, never parsed: shell metacharacters stay text), in
+ * a process group of its own, its output bounded; at `timeoutMs`, or when its output is too large, the whole group
+ * is killed: `az` is a wrapper (bash, then python), and a hung run must not leave its children behind.
+ */
+function runBounded(command: string, args: string[], timeoutMs: number): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const group = process.platform !== "win32";
+    const child = spawn(command, args, { detached: group, windowsHide: true, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    let spawnError: NodeJS.ErrnoException | undefined;
+    const killAll = (): void => {
+      try {
+        if (group && child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+        else child.kill("SIGKILL");
+      } catch {
+        child.kill("SIGKILL");
+      }
+    };
+    const collect = (into: "stdout" | "stderr") => (chunk: string) => {
+      if (into === "stdout") stdout += chunk;
+      else stderr += chunk;
+      if (stdout.length + stderr.length > MAX_OUTPUT_BYTES) killAll();
+    };
+    child.stdout.setEncoding("utf8").on("data", collect("stdout"));
+    child.stderr.setEncoding("utf8").on("data", collect("stderr"));
+    const bound = setTimeout(() => {
+      timedOut = true;
+      killAll();
+    }, timeoutMs);
+    child.once("error", (error: NodeJS.ErrnoException) => (spawnError = error));
+    child.once("close", (exitCode) => {
+      clearTimeout(bound);
+      resolve({ spawnError, exitCode, stdout, stderr, timedOut });
+    });
+  });
 }
 
 /**
@@ -135,48 +189,40 @@ export class AzureCliTokens {
         this.onFailure(description);
         reject(new AzureCliTokenError(status, description));
       };
-      // No shell: the resource is one argv entry, never parsed by a shell (shell metacharacters stay text).
-      execFile(
-        this.command,
-        args,
-        { timeout: this.timeoutMs, killSignal: "SIGKILL", maxBuffer: MAX_OUTPUT_BYTES, windowsHide: true },
-        (error, stdout, stderr) => {
-          if (error) {
-            const code = (error as NodeJS.ErrnoException).code;
-            if (code === "ENOENT")
-              return fail(
-                403,
-                `Azure CLI ('${this.command}') was not found on PATH: install it (https://aka.ms/azure-cli) and run 'az login'; the emulator serves tokens from it.`,
-              );
-            if ((error as { killed?: boolean }).killed)
-              return fail(
-                504,
-                `'${this.command} account get-access-token' ${asked} did not finish within ${this.timeoutMs} ms and was stopped. Check that 'az' works in a terminal (it may be waiting for a login prompt), then ask again.`,
-              );
-            return fail(
-              403,
-              `'${this.command} account get-access-token' ${asked} failed: ${firstLine(String(stderr)) || `exit code ${String(error.code)}`}. ${adviceFor(String(stderr), this.command)}`,
-            );
-          }
-          let answer: unknown;
-          try {
-            answer = JSON.parse(String(stdout));
-          } catch {
-            return fail(403, `'${this.command} account get-access-token' ${asked} printed something that is not JSON.`);
-          }
-          const record = (answer ?? {}) as Record<string, unknown>;
-          const accessToken = record["accessToken"];
-          const expiresOn = expiryOf(record);
-          if (typeof accessToken !== "string" || accessToken.length === 0 || /[\s\u0000-\u001f]/.test(accessToken))
-            return fail(403, `'${this.command} account get-access-token' ${asked} printed no usable accessToken.`);
-          if (expiresOn === undefined)
-            return fail(
-              403,
-              `'${this.command} account get-access-token' ${asked} printed no expiry (expires_on or expiresOn).`,
-            );
-          resolve({ accessToken, expiresOn });
-        },
-      );
+      void runBounded(this.command, args, this.timeoutMs).then(({ spawnError, exitCode, stdout, stderr, timedOut }) => {
+        if (timedOut)
+          return fail(
+            403,
+            `'${this.command} account get-access-token' ${asked} did not finish within ${this.timeoutMs} ms and was stopped. Check that 'az' works in a terminal (it may be waiting for a login prompt), then ask again`,
+          );
+        if (spawnError?.code === "ENOENT")
+          return fail(
+            403,
+            `Azure CLI ('${this.command}') was not found on PATH: install it (https://aka.ms/azure-cli) and run 'az login'; the emulator serves tokens from it.`,
+          );
+        if (spawnError !== undefined || exitCode !== 0)
+          return fail(
+            403,
+            `'${this.command} account get-access-token' ${asked} failed: ${firstLine(stderr) || (spawnError?.message ?? `exit code ${String(exitCode)}`)}. ${adviceFor(stderr, this.command)}`,
+          );
+        let answer: unknown;
+        try {
+          answer = JSON.parse(stdout);
+        } catch {
+          return fail(403, `'${this.command} account get-access-token' ${asked} printed something that is not JSON.`);
+        }
+        const record = (answer ?? {}) as Record<string, unknown>;
+        const accessToken = record["accessToken"];
+        const expiresOn = expiryOf(record);
+        if (typeof accessToken !== "string" || accessToken.length === 0 || /[\s\u0000-\u001f]/.test(accessToken))
+          return fail(403, `'${this.command} account get-access-token' ${asked} printed no usable accessToken.`);
+        if (expiresOn === undefined)
+          return fail(
+            403,
+            `'${this.command} account get-access-token' ${asked} printed no expiry (expires_on or expiresOn).`,
+          );
+        resolve({ accessToken, expiresOn });
+      });
     });
   }
 }

@@ -3,7 +3,7 @@
 // AzureCliCredential reads (sdk/identity/identity/src/credentials/azureCliCredential.ts, parseRawResponse:
 // "expires_on (introduced in Azure CLI v2.54.0) will be preferred"); the not-signed-in text is the CLI's own
 // ("Please run 'az login' to setup account.").
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AzureCliTokenError, AzureCliTokens } from "../../src/emulator/azureCliTokens.js";
@@ -118,7 +118,7 @@ describe("AzureCliTokens", () => {
     expect(az.runs()).toHaveLength(2);
   });
 
-  it("an az that hangs is killed at its bound, and every waiting caller gets the same clear 504", async () => {
+  it("an az that hangs is killed at its bound, and every waiting caller gets the same clear 403 (not retried)", async () => {
     az.setMode("hang");
     const source = tokens({ timeoutMs: 500 });
     const waiting = await Promise.allSettled([
@@ -128,11 +128,39 @@ describe("AzureCliTokens", () => {
     for (const result of waiting) {
       expect(result.status).toBe("rejected");
       const error = (result as PromiseRejectedResult).reason as AzureCliTokenError;
-      expect(error.status).toBe(504);
+      expect(error.status).toBe(403);
       expect(error.description).toMatch(/did not finish within 500 ms and was stopped/);
     }
     // One run for both callers (counted where it is started: a fake killed before it logs leaves no line).
     expect(source.runs).toBe(1);
+  });
+
+  it("a hung az is stopped whole: the process it started goes too (the real az is a wrapper)", async () => {
+    az.setMode("hang-with-child");
+    const source = tokens({ timeoutMs: 3000 });
+    await expect(source.get("https://vault.azure.net")).rejects.toMatchObject({ status: 403 });
+    const pid = az.childPid();
+    expect(pid).toBeGreaterThan(0);
+    // Running, not a zombie that this machine's init has yet to reap (state Z in /proc).
+    const alive = (): boolean => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+      } catch {
+        return false;
+      }
+    };
+    // Reaped by init once its group is killed: asked a bounded number of times, never timed.
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(alive()).toBe(false);
+  });
+
+  it("az's own closing period is not doubled in the message", async () => {
+    az.setMode("not-signed-in");
+    const error = (await tokens()
+      .get("https://vault.azure.net")
+      .catch((e: unknown) => e)) as AzureCliTokenError;
+    expect(error.description).toContain("Please run 'az login' to setup account. Run 'az login'");
+    expect(error.description).not.toContain("..");
   });
 
   it("output that is not JSON is a clear failure", async () => {

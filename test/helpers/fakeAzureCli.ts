@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 
 /** What the fake `az` does on its next runs. */
-export type FakeAzureCliMode = "ok" | "not-signed-in" | "fail" | "hang" | "garbage" | "old-expiry-field";
+export type FakeAzureCliMode =
+  "ok" | "not-signed-in" | "fail" | "hang" | "hang-with-child" | "garbage" | "old-expiry-field";
 
 /**
  * A stand-in for the Azure CLI (not installed on these machines): an executable `az` in a folder of its own that
@@ -42,6 +43,13 @@ const pad = (n) => String(n).padStart(2, "0");
 const expiresOn = local.getFullYear() + "-" + pad(local.getMonth() + 1) + "-" + pad(local.getDate()) + " " + pad(local.getHours()) + ":" + pad(local.getMinutes()) + ":" + pad(local.getSeconds()) + ".000000";
 setTimeout(() => {
   if (mode === "hang") { setInterval(() => {}, 1000); return; }
+  if (mode === "hang-with-child") {
+    // As the real az (a bash wrapper around python): the process started is not the one that hangs.
+    const child = require("node:child_process").spawn("sleep", ["300"], { stdio: "ignore" });
+    fs.writeFileSync(path.join(${JSON.stringify(this.folder)}, "child.pid"), String(child.pid));
+    setInterval(() => {}, 1000);
+    return;
+  }
   if (mode === "not-signed-in") { process.stderr.write("ERROR: Please run 'az login' to setup account.\\n"); process.exit(1); }
   if (mode === "fail") { process.stderr.write("ERROR: AADSTS50076: Due to a configuration change made by your administrator, you must use multi-factor authentication.\\n"); process.exit(1); }
   if (mode === "garbage") { process.stdout.write("<html>not json</html>"); process.exit(0); }
@@ -66,6 +74,12 @@ setTimeout(() => {
       .split("\n")
       .filter((line) => line.length > 0)
       .map((line) => JSON.parse(line) as string[]);
+  }
+
+  /** The process id of the child a `hang-with-child` run started, once it has. */
+  childPid(): number | undefined {
+    const file = join(this.folder, "child.pid");
+    return existsSync(file) ? Number(readFileSync(file, "utf8")) : undefined;
   }
 
   /** `PATH` with this fake first, for a child process or `process.env`. */
