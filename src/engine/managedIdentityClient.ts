@@ -17,7 +17,7 @@ import { describeIdentity, type UserAssignedIdentity, userAssignedIdentity } fro
 import { failureFromAnswer, failureFromError } from "./failures.js";
 import { requestSecrets } from "../shared/requestSecrets.js";
 import { scrubError } from "../shared/secretScrubbing.js";
-import { credentialOfSource, isTracing, TokenOrigins, traceGetToken } from "./tracing.js";
+import { isTracing, TokenOrigins, traceGetToken } from "./tracing.js";
 import type { TracingSpan } from "@azure/core-tracing";
 
 /**
@@ -119,7 +119,7 @@ export class ManagedIdentityClient<
   /** See `TokenCredential.getToken`; in a span named after the source's credential class when someone traces. */
   getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     if (isTracing()) {
-      return traceGetToken(credentialOfSource(this.source.name), options, (traced, span) =>
+      return traceGetToken(this.source.credentialName, options, (traced, span) =>
         this.getTokenInSpan(scopes, traced, span),
       );
     }

@@ -1,7 +1,7 @@
 import type { AccessToken, GetTokenOptions } from "@azure/core-auth";
+import type { ManagedIdentitySourceName } from "../sources/source.js";
 import { createTracingClient, type TracingSpan } from "@azure/core-tracing";
 import { SDK_VERSION } from "../constants.js";
-import type { ManagedIdentitySourceName } from "../sources/source.js";
 import type { UserAssignedIdentity } from "../userAssignedIdentity.js";
 
 // The namespace @azure/identity gives its own getToken spans (src/util/tracing.ts: createTracingClient with
@@ -29,22 +29,6 @@ export const TOKEN_SPAN_ATTRIBUTES = {
   /** On failure: the error's `code` (`not-found`, `http-status`, …), else its name. */
   errorType: "error.type",
 } as const;
-
-/** The class whose `getToken` a source's span is named after. A new source must name one (typecheck). */
-const CREDENTIAL_OF_SOURCE: Record<ManagedIdentitySourceName, string> = {
-  imds: "ImdsCredential",
-  arc: "ArcCredential",
-  cloudshell: "CloudShellCredential",
-  appservice: "AppServiceCredential",
-  servicefabric: "ServiceFabricCredential",
-  azureml: "AzureMLCredential",
-  workloadidentity: "WorkloadIdentityCredential",
-};
-
-/** The credential class of a source, for its span's name. @internal */
-export function credentialOfSource(source: ManagedIdentitySourceName): string {
-  return CREDENTIAL_OF_SOURCE[source];
-}
 
 // A valid W3C traceparent. An installed instrumenter (@azure/opentelemetry-instrumentation-azure-sdk) parses it;
 // core-tracing's default, no-op one returns undefined, allocating nothing.

@@ -15,6 +15,7 @@ const NOT_HERE =
 export const appServiceSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "appservice"> = {
   name: "appservice",
   displayName: "App Service",
+  credentialName: "AppServiceCredential",
   variables: [
     { name: "IDENTITY_ENDPOINT", kind: "url" },
     { name: "IDENTITY_HEADER", kind: "secret" },

@@ -16,6 +16,7 @@ const NOT_HERE =
 export const azureMlSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "azureml"> = {
   name: "azureml",
   displayName: "Azure ML",
+  credentialName: "AzureMLCredential",
   variables: [
     { name: "MSI_ENDPOINT", kind: "url" },
     { name: "MSI_SECRET", kind: "secret" },

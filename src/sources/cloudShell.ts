@@ -15,6 +15,7 @@ export const CLOUD_SHELL_DEFAULT_ENDPOINT = "http://localhost:50342/oauth2/token
 export const cloudShellSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "cloudshell"> = {
   name: "cloudshell",
   displayName: "Cloud Shell",
+  credentialName: "CloudShellCredential",
   variables: [{ name: "MSI_ENDPOINT", kind: "url" }],
   identityParameters: {},
   identityRestriction: "Cloud Shell gives tokens for the signed-in user only, not for a user-assigned identity",

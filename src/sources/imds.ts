@@ -74,6 +74,7 @@ function imdsEndpoint(options: ManagedIdentityCredentialOptions, env: NodeJS.Pro
 export const imdsSource: ManagedIdentitySource<ImdsCredentialOptions, "imds"> = {
   name: "imds",
   displayName: "IMDS",
+  credentialName: "ImdsCredential",
   variables: [{ name: "AZURE_POD_IDENTITY_AUTHORITY_HOST", kind: "url" }],
   identityParameters: { clientId: "client_id", objectId: "object_id", resourceId: "msi_res_id" },
   retry: "imds",

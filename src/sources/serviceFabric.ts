@@ -60,6 +60,7 @@ export function revocationHint(revokedToken: string | undefined): Record<string,
 export const serviceFabricSource: ManagedIdentitySource<ManagedIdentityCredentialOptions, "servicefabric"> = {
   name: "servicefabric",
   displayName: "Service Fabric",
+  credentialName: "ServiceFabricCredential",
   variables: [
     { name: "IDENTITY_ENDPOINT", kind: "url" },
     { name: "IDENTITY_HEADER", kind: "secret" },

@@ -124,6 +124,8 @@ export interface ManagedIdentitySource<
   name: TName;
   /** The source's title, for messages, help and reports: "IMDS", "Azure Arc". */
   displayName: string;
+  /** Its public credential's class name (`ImdsCredential`): what its `getToken` span is named after. */
+  credentialName: string;
   /**
    * Every environment variable the source reads, those of `detectedBy` first: the doctor's
    * environment report, the demo and the tests read them here.

@@ -162,6 +162,7 @@ export function claimsField(claims: string | undefined, enableCae: boolean): str
 export const workloadIdentitySource: ManagedIdentitySource<WorkloadIdentityCredentialOptions, "workloadidentity"> = {
   name: "workloadidentity",
   displayName: "Workload identity",
+  credentialName: "WorkloadIdentityCredential",
   variables: [
     { name: "AZURE_FEDERATED_TOKEN_FILE", kind: "value" },
     { name: "AZURE_CLIENT_ID", kind: "value" },

@@ -24,6 +24,7 @@ export interface ArcCredentialOptions extends ManagedIdentityCredentialOptions, 
 export const arcSource: ManagedIdentitySource<ArcCredentialOptions, "arc"> = {
   name: "arc",
   displayName: "Azure Arc",
+  credentialName: "ArcCredential",
   variables: [
     { name: "IDENTITY_ENDPOINT", kind: "url" },
     { name: "IMDS_ENDPOINT", kind: "url" },
