@@ -2,6 +2,7 @@ import http from "node:http";
 import https from "node:https";
 import type net from "node:net";
 import type { Duplex } from "node:stream";
+import { afterPendingIo } from "../shared/afterPendingIo.js";
 import { bracketAwareLookup } from "./managedIdentityHttpClient.js";
 import { CONNECT_TIMEOUT_CODE } from "./networkErrors.js";
 
@@ -10,8 +11,12 @@ function boundConnect(socket: Duplex, ms: number): void {
   const tcp = socket as net.Socket;
   if (!tcp.connecting) return;
   const timer = setTimeout(() => {
-    const error = Object.assign(new Error(`no connection within ${ms} ms`), { code: CONNECT_TIMEOUT_CODE });
-    tcp.destroy(error);
+    // Not before a connection the kernel made while this process had no CPU shows (a start storm).
+    afterPendingIo(() => {
+      if (!tcp.connecting || tcp.destroyed) return;
+      const error = Object.assign(new Error(`no connection within ${ms} ms`), { code: CONNECT_TIMEOUT_CODE });
+      tcp.destroy(error);
+    });
   }, ms);
   const clear = (): void => clearTimeout(timer);
   // Connected: from here on the try's own timeout rules (a connection that hangs is not a connect failure).

@@ -1,5 +1,6 @@
 import { type PipelinePolicy, RestError } from "@azure/core-rest-pipeline";
 import { clearWorkTimeout, inheritBackground, setWorkTimeout } from "../shared/backgroundTimers.js";
+import { afterPendingIo } from "../shared/afterPendingIo.js";
 import { timerBound } from "../shared/timerBound.js";
 import { TRY_TIMEOUT_CODE } from "./networkErrors.js";
 
@@ -24,13 +25,17 @@ export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
       // The try's sockets belong to the request's work: unref'd when nobody waits for it.
       inheritBackground(outer, controller.signal);
       let timedOut = false;
+      let settled = false;
       const onAbort = (): void => controller.abort();
       // A background refresh's try does not hold the process.
       const timer = setWorkTimeout(
-        () => {
-          timedOut = true;
-          controller.abort();
-        },
+        () =>
+          // Not before an answer that arrived while this process had no CPU is read (a start storm).
+          afterPendingIo(() => {
+            if (settled) return;
+            timedOut = true;
+            controller.abort();
+          }),
         timerMs,
         outer,
       );
@@ -44,6 +49,7 @@ export function tryTimeoutPolicy(timeoutInMs: number): PipelinePolicy {
         }
         throw error;
       } finally {
+        settled = true;
         clearWorkTimeout(timer, outer);
         outer?.removeEventListener("abort", onAbort);
         request.abortSignal = outer;

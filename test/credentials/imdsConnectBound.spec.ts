@@ -189,6 +189,37 @@ describe("ImdsCredential's connect bound", () => {
     expect(call.error).toMatchObject({ code: "timeout" });
   });
 
+  it("a process that gets no CPU past the bound still takes the connection the kernel made meanwhile", async () => {
+    // A start storm (issue 22) or a resumed VM: the process is not scheduled for longer than the bound while
+    // the kernel completes the loopback handshake. Node runs due timers before it polls the sockets, so the
+    // bound must not decide before that poll (the 250-process storm lost 16 processes to it as "unreachable").
+    const server = track(await startTokenServer(() => tokenAnswer("after-a-stall")));
+    const stalls: boolean[] = [];
+    const onSocket = (message: unknown): void => {
+      const socket = (message as { socket: import("node:net").Socket }).socket;
+      // The second tick runs after the one in which net issues connect() for an IP literal: the SYN is out.
+      process.nextTick(() =>
+        process.nextTick(() => {
+          stalls.push(socket.connecting);
+          // No CPU for four times the bound: the timer is due before Node sees the connection.
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+        }),
+      );
+    };
+    const { default: diagnostics } = await import("node:diagnostics_channel");
+    diagnostics.subscribe("net.client.socket", onSocket);
+    try {
+      const credential = new ImdsCredential({ endpoint: server.origin, connectTimeoutInMs: 50 });
+      const token = await credential.getToken(SCOPE);
+      expect(token?.token).toBe("after-a-stall");
+    } finally {
+      diagnostics.unsubscribe("net.client.socket", onSocket);
+    }
+    // The stall happened while Node still saw the socket connecting, once, and one request reached IMDS.
+    expect(stalls).toEqual([true]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it("lets @azure/identity's ChainedTokenCredential reach the next credential", async () => {
     const hanging = track(await startHangingConnectEndpoint());
     vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
