@@ -4,7 +4,8 @@ import path from "node:path";
 import { assertLoopbackEnvironment } from "../loopback.js";
 import { runWorker, type WorkerSetup } from "../runWorker.js";
 import { sig3 } from "../report.js";
-import { startThrottledImds, type ThrottleSettings } from "../storm/throttledImds.js";
+import type { ThrottleSettings } from "../storm/throttledImds.js";
+import { startImdsThread } from "../storm/throttledImdsThread.js";
 import type { Library } from "../worker/spec.js";
 import { LIBRARIES } from "./bench.js";
 
@@ -76,13 +77,13 @@ function fits(size: number, library: Library): boolean {
  */
 export async function measureStorms(settings: StormSettings): Promise<string> {
   const { log } = settings;
-  const imds = await startThrottledImds(throttle("never"));
+  const imds = await startImdsThread(throttle("never"));
   const setup: WorkerSetup = { ...settings.setup, niceness: WORKER_NICENESS, killAfterMs: 600_000 };
 
   const storm = async (size: number, library: Library, variant: Variant): Promise<StormRun | string> => {
     if (!fits(size, library))
       return `not run: ${size} processes need about ${Math.ceil((size * PROCESS_MIB[library]) / 1024)} GiB free`;
-    imds.reset(throttle(variant));
+    await imds.reset(throttle(variant));
     // A temporary folder of the storm's own: ours queues its throttled processes in a file there
     // (src/pipeline/imdsHostQueue.ts), and no storm may start with another's queue.
     const tmp = await fs.mkdtemp(path.join(os.tmpdir(), "azure-mi-bench-storm-"));
@@ -100,6 +101,7 @@ export async function measureStorms(settings: StormSettings): Promise<string> {
       ),
     );
     await fs.rm(tmp, { recursive: true, force: true });
+    const seen = await imds.stats();
     const ends = outcomes.map((o) => Number(o["tokenAt"] ?? o["failedAt"]));
     const failures = outcomes.filter((o) => o["result"] !== "token");
     const errors = new Map<string, number>();
@@ -111,9 +113,9 @@ export async function measureStorms(settings: StormSettings): Promise<string> {
       tokens: size - failures.length,
       failed: failures.length,
       lastMs: Math.max(...ends) - start,
-      throttled: imds.throttled,
-      requests: imds.requests,
-      peak: imds.peakPerSecond(),
+      throttled: seen.throttled,
+      requests: seen.requests,
+      peak: seen.peak,
       errors: [...errors].map(([text, count]) => `${count}× ${text}`).join("; "),
     };
     log(
