@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -15,21 +15,36 @@ const IDLE_AFTER_MS = 120_000;
 const RECHECK_IDLE_AFTER_MS = 1_000;
 /** Past this size, the first process that finds the queue empty removes the file (it only grows). */
 const ROTATE_AT_BYTES = 64 * 1024;
+/**
+ * A queue file larger than this is not one this package wrote (a line is about 31 bytes, and the file is
+ * removed past 64 KiB): it is not read, and the queue is off.
+ */
+const MAX_QUEUE_BYTES = 1024 * 1024;
+/** How far ahead of this process's clock a line may be: a process delayed between its clock and its write. */
+const FUTURE_TOLERANCE_MS = 10_000;
 
 /**
  * A queue of the processes of one host (one user) waiting to ask the same IMDS for a token, in a file of the
- * temporary folder: each process that joins appends the time it joined; every process reads the same lines
- * in the same order and computes the same schedule, one slot every {@link HOST_QUEUE_SPACING_MS}, so they
- * retry one after another instead of all at once. It is only written to after a 429, and only read when a
- * process of this host joined it recently; anything the file system refuses (no temporary folder, another
- * user's file, a link, a read-only disk) turns the queue off, and the retry policy falls back to its own jitter.
+ * temporary folder: each process that joins appends the earliest time it may be served; every process reads
+ * the same lines in the same order and computes the same schedule, one slot every {@link HOST_QUEUE_SPACING_MS},
+ * so they retry one after another instead of all at once. It is only written to after a 429, and only read when a
+ * process of this host joined it recently. Anything but this user's own plain file with one name and a sane size
+ * (another user's file, a link, a FIFO, a huge file) or anything the file system refuses (no temporary folder, a
+ * read-only disk) turns the queue off, and the retry policy falls back to its own jitter.
  * @internal
  */
 export interface ImdsHostQueue {
-  /** Joins the queue: the milliseconds from `now` to this process's slot, or `undefined` when it cannot be used. */
-  join(now: number): number | undefined;
-  /** When processes of this host are waiting for IMDS: joins the queue and returns the wait; otherwise 0. */
-  waitBehindOthers(now: number): number;
+  /**
+   * Joins the queue to be served no sooner than `notBeforeMs` from `now`: the milliseconds from `now` to this
+   * process's slot, or `undefined` when the queue cannot be used or its slot would be more than `maxWaitMs`
+   * away (then nothing is written: a turn that would not be kept must not hold up the others).
+   */
+  join(now: number, notBeforeMs: number, maxWaitMs: number): number | undefined;
+  /**
+   * When processes of this host are waiting for IMDS: joins the queue and returns the wait; otherwise, or when
+   * the wait would be longer than `maxWaitMs`, 0.
+   */
+  waitBehindOthers(now: number, maxWaitMs: number): number;
 }
 
 interface Line {
@@ -37,28 +52,46 @@ interface Line {
   id: string;
 }
 
-/** The lines of the queue file; a line from the future (a clock set back since) is left out. */
-function readLines(file: string, now: number): Line[] {
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
-  try {
-    return readFileSync(fd, "utf8")
-      .split("\n")
-      .flatMap((line) => {
-        const [at, id] = line.split(" ");
-        const time = Number(at);
-        return id !== undefined && Number.isFinite(time) && time <= now + 1000 ? [{ at: time, id }] : [];
-      });
-  } finally {
-    closeSync(fd);
-  }
+/**
+ * Opens the queue file, never through a link nor blocking on a FIFO, and keeps it only when it is this user's
+ * plain file with a single name (a hard link of another file would be written through) and a sane size.
+ */
+function openQueue(file: string, flags: number, uid: number): number | undefined {
+  const fd = openSync(file, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+  const stat = fstatSync(fd);
+  if (stat.isFile() && stat.uid === uid && stat.nlink === 1 && stat.size <= MAX_QUEUE_BYTES) return fd;
+  closeSync(fd);
+  return undefined;
 }
 
-/** The slot of every line: one spacing after the later of its joining and the slot before it. */
+/** The lines of the open queue file, read from its start; `undefined` when it grew past its bound meanwhile. */
+function readLines(fd: number, now: number): Line[] | undefined {
+  const chunks: Buffer[] = [];
+  let length = 0;
+  // To the end of the file as it is now (others may be appending), in pieces: never more than the bound.
+  for (let read = -1; read !== 0 && length <= MAX_QUEUE_BYTES; length += read) {
+    const chunk = Buffer.allocUnsafe(16 * 1024);
+    read = readSync(fd, chunk, 0, chunk.length, length);
+    chunks.push(chunk.subarray(0, read));
+  }
+  if (length > MAX_QUEUE_BYTES) return undefined;
+  return Buffer.concat(chunks, length)
+    .toString("utf8")
+    .split("\n")
+    .flatMap((line) => {
+      const [at, id] = line.split(" ");
+      const time = Number(at);
+      // A line far in the future is from before the clock was set back: it would hold everyone up.
+      return id !== undefined && Number.isFinite(time) && time <= now + FUTURE_TOLERANCE_MS ? [{ at: time, id }] : [];
+    });
+}
+
+/** The slot of every line: its earliest time, or one spacing after the slot before it if that is later. */
 function schedule(lines: readonly Line[]): number[] {
   const slots: number[] = [];
   let previous = -Infinity;
   for (const line of lines) {
-    previous = Math.max(line.at, previous) + HOST_QUEUE_SPACING_MS;
+    previous = Math.max(line.at, previous + HOST_QUEUE_SPACING_MS);
     slots.push(previous);
   }
   return slots;
@@ -75,32 +108,38 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
   const key = createHash("sha256").update(origin).digest("hex").slice(0, 16);
   const file = path.join(folder, `azure-managed-identity-imds-queue-${uid}-${key}`);
 
-  const join = (now: number): number | undefined => {
+  const join = (now: number, notBeforeMs: number, maxWaitMs: number): number | undefined => {
     const id = randomBytes(8).toString("hex");
+    // A line holds the earliest time its process may be served: one spacing after it joined (a process alone
+    // waits that long), or its Retry-After (honoured to the millisecond when nobody is ahead).
+    const from = now + Math.max(notBeforeMs, HOST_QUEUE_SPACING_MS);
     try {
-      const fd = openSync(
-        file,
-        constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
-        0o600,
-      );
+      // One descriptor for the checks, the write and the reads: the path is never looked up again.
+      const fd = openQueue(file, constants.O_RDWR | constants.O_APPEND | constants.O_CREAT, uid);
+      if (fd === undefined) return undefined;
       try {
-        const stat = fstatSync(fd);
-        // Another user's file, or anything but a plain file: not ours to trust.
-        if (!stat.isFile() || stat.uid !== uid) return undefined;
+        const before = readLines(fd, now);
+        if (before === undefined) return undefined;
+        // Where this process would go: past what it may wait, it backs off on its own and writes nothing.
+        const last = schedule(before).at(-1) ?? -Infinity;
+        if (Math.max(from, last + HOST_QUEUE_SPACING_MS) - now > maxWaitMs) return undefined;
         // One write of one short line with O_APPEND: lines of processes joining together never interleave.
-        writeSync(fd, `${now} ${id}\n`);
+        writeSync(fd, `${from} ${id}\n`);
+        // This process may have been off the CPU since `now` (a start storm): read the others' lines, and
+        // count the wait, from the time it is now.
+        const read = Math.max(now, Date.now());
+        const lines = readLines(fd, read);
+        const index = lines?.findIndex((line) => line.id === id) ?? -1;
+        if (lines === undefined || index < 0) return undefined;
+        const mine = schedule(lines)[index]!;
+        // The queue was empty when this process joined, and the file has grown: the next process starts a new one.
+        if (mine === lines[index]!.at && fstatSync(fd).size > ROTATE_AT_BYTES) {
+          unlinkSync(file);
+        }
+        return Math.min(maxWaitMs, Math.max(0, mine - read));
       } finally {
         closeSync(fd);
       }
-      const lines = readLines(file, now);
-      const index = lines.findIndex((line) => line.id === id);
-      if (index < 0) return undefined;
-      const mine = schedule(lines)[index]!;
-      // The queue was empty when this process joined, and the file has grown: the next process starts a new one.
-      if (mine === lines[index]!.at + HOST_QUEUE_SPACING_MS && lstatSync(file).size > ROTATE_AT_BYTES) {
-        unlinkSync(file);
-      }
-      return Math.max(0, mine - now);
     } catch {
       return undefined;
     }
@@ -110,23 +149,24 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
   let idleSince: number | undefined;
   return {
     join,
-    waitBehindOthers(now) {
+    waitBehindOthers(now, maxWaitMs) {
       if (idleSince !== undefined && now >= idleSince && now - idleSince < RECHECK_IDLE_AFTER_MS) return 0;
+      idleSince = now;
+      let fd: number | undefined;
       try {
-        // The common case, IMDS never throttled here: one lstat of a file that does not exist, once a second.
-        const stat = lstatSync(file, { throwIfNoEntry: false });
-        idleSince = now;
-        if (stat === undefined || !stat.isFile() || stat.mtimeMs < now - IDLE_AFTER_MS) return 0;
+        // The common case, IMDS never throttled here: one open of a file that does not exist, once a second.
+        fd = openQueue(file, constants.O_RDONLY, uid);
+        if (fd === undefined || fstatSync(fd).mtimeMs < now - IDLE_AFTER_MS) return 0;
+        const last = schedule(readLines(fd, now) ?? []).at(-1);
+        if (last === undefined || last <= now) return 0;
         idleSince = undefined;
-        const last = schedule(readLines(file, now)).at(-1);
-        if (last === undefined || last <= now) {
-          idleSince = now;
-          return 0;
-        }
-        return join(now) ?? 0;
       } catch {
+        // No file (ENOENT), or one the file system refuses: nobody waits that this process can see.
         return 0;
+      } finally {
+        if (fd !== undefined) closeSync(fd);
       }
+      return join(now, 0, maxWaitMs) ?? 0;
     },
   };
 }

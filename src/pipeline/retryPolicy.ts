@@ -17,8 +17,8 @@ export const managedIdentityRetryPolicyName = "managedIdentityRetryPolicy";
 /** IMDS says it is back within 70 s of a 410 (it is being updated). */
 const IMDS_GONE_MIN_RETRY_MS = 70_000;
 /**
- * IMDS throttling without a `Retry-After` is retried for at least this long when `maxRetries` is left at its
- * default: a host that starts 1500 processes at once needs 75 s of IMDS's 20 tokens a second to serve them all.
+ * IMDS throttling (429) is retried for at least this long when `maxRetries` is left at its default: a host that
+ * starts 1500 processes at once needs 75 s of IMDS's 20 tokens a second to serve them all.
  */
 const IMDS_THROTTLED_MIN_RETRY_MS = 90_000;
 /** IMDS serves about 20 token requests a second per VM. */
@@ -35,8 +35,8 @@ interface RetryRules {
   /** Keep retrying this status until the back-offs add up to at least this long, whatever `maxRetries` says. */
   minimumRetryTime?: { status: number; ms: number };
   /**
-   * How a 429 without a readable `Retry-After` is retried: for at least `minimumMs` when `maxRetries` is left
-   * at its default, with full jitter over a window that doubles (and, with `hostQueue`, in turn with the other
+   * How a 429 is retried: for at least `minimumMs` when `maxRetries` is left at its default, no sooner than its
+   * `Retry-After`, with full jitter over a window that doubles (and, with `hostQueue`, in turn with the other
    * processes of this host that wait for the same endpoint). Without it, a 429 backs off like a 5xx.
    */
   throttled?: { minimumMs: number; hostQueue: boolean };
@@ -65,13 +65,16 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
     const window = Math.min(backoff(throttles + 1, { ...backoffRule, jitter: false }) * 2, maxDelay);
     return Math.max(Math.min(IMDS_TOKEN_INTERVAL_MS, window), Math.random() * window);
   };
-  /** The wait after the `throttles`-th (from 0) 429 without `Retry-After` of this request. */
-  const throttledWait = (throttles: number, queue: ImdsHostQueue | undefined): number => {
-    const slot = queue?.join(Date.now());
-    if (slot === undefined) return fullJitter(throttles);
+  /**
+   * The wait after the `throttles`-th (from 0) 429 of this request, no sooner than its `Retry-After` (a `Retry-After`
+   * alone would send every process throttled together back together).
+   */
+  const throttledWait = (throttles: number, queue: ImdsHostQueue | undefined, retryAfter = 0): number => {
+    const slot = queue?.join(Date.now(), retryAfter, maxDelay);
+    if (slot === undefined) return Math.max(retryAfter, fullJitter(throttles));
     // The first 429: the host's turn alone. Again throttled in its turn (other hosts' or users' processes share
     // this IMDS): never sooner than this process's own back-off either.
-    return Math.min(maxDelay, throttles === 0 ? slot : Math.max(slot, fullJitter(throttles - 1)));
+    return throttles === 0 ? slot : Math.max(slot, fullJitter(throttles - 1));
   };
 
   return {
@@ -79,7 +82,7 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
     async sendRequest(request: PipelineRequest, next) {
       const queue = queueFor(request.url);
       // Processes of this host are queued for IMDS right now: take a turn rather than add one more 429.
-      const ahead = queue === undefined ? 0 : Math.min(queue.waitBehindOthers(Date.now()), maxDelay);
+      const ahead = queue === undefined ? 0 : queue.waitBehindOthers(Date.now(), maxDelay);
       if (ahead > 0) {
         logger.info(`${rules.name}: IMDS is throttling this host; waiting ${Math.round(ahead)} ms for a turn`);
         await delay(ahead, request.abortSignal);
@@ -99,11 +102,18 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
         if (response !== undefined && !rules.retriable(response.status)) return response;
 
         const retryAfter = response && parseRetryAfter(response);
-        const throttled = rules.throttled !== undefined && response?.status === 429 && retryAfter === undefined;
-        let wait = retryAfter ?? (throttled ? throttledWait(throttles++, queue) : backoff(retry + 1, backoffRule));
+        // IMDS's throttle (a Retry-After longer than the caller's longest wait is a refusal, below).
+        const throttled =
+          rules.throttled !== undefined &&
+          response?.status === 429 &&
+          (retryAfter === undefined || retryAfter <= maxDelay);
+        let wait = throttled
+          ? throttledWait(throttles++, queue, retryAfter)
+          : (retryAfter ?? backoff(retry + 1, backoffRule));
         // The time budget stands in for the default count only: an explicit maxRetries is the caller's choice.
+        // A maxRetryDelayInMs under the 1 s between extra retries asks for quick answers: the budget is off too.
         const minimumMs = throttled
-          ? options.maxRetries === undefined
+          ? options.maxRetries === undefined && maxDelay >= MIN_EXTRA_RETRY_DELAY_MS
             ? rules.throttled!.minimumMs
             : undefined
           : response !== undefined && response.status === rules.minimumRetryTime?.status
@@ -132,10 +142,10 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
  * The retry policy for IMDS, after Microsoft's guidance for the managed identity endpoint:
  * retries 404, 408, 410, 429 and 5xx with exponential back-off and jitter, honours `Retry-After`
  * (seconds or an HTTP-date), retries 410 for at least 70 s in total whatever the jitter, retries a 429
- * without `Retry-After` (IMDS's throttle: 20 token requests a second per VM) for at least 90 s (unless
- * `maxRetries` is given: then that many times) with full
- * jitter over a doubling window, in turn with the other processes of this host that IMDS throttles (a queue
- * file in the temporary folder, touched only once IMDS has throttled this host), retries a
+ * (IMDS's throttle: 20 token requests a second per VM) for at least 90 s (unless `maxRetries` is given: then
+ * that many times; or `maxRetryDelayInMs` is under 1 s: then the default count), no sooner than its `Retry-After`, with full jitter over a doubling window, in turn with the
+ * other processes of this host that IMDS throttles (a queue file in the temporary folder, touched only once
+ * IMDS has throttled this host; a turn further away than `maxRetryDelayInMs` is not taken), retries a
  * reset connection or a try that timed out, and never retries 400, 401 or 403 nor a refused or
  * unreachable endpoint (that means no IMDS here, and the answer must come at once).
  *

@@ -3,7 +3,18 @@
 // back-off ("Retry guidance" in https://learn.microsoft.com/entra/identity/managed-identities-azure-resources/how-to-use-vm-token#error-handling).
 // Driven alone with scripted answers and fake timers, as test/pipeline/imdsRetryPolicy.spec.ts; several
 // policies stand for several processes of one host, sharing this test process's private temporary folder.
-import { mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import {
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -66,11 +77,28 @@ describe("IMDS 429 without Retry-After: a time budget, not a count", () => {
     expect(one.script.calls).toHaveLength(3);
   });
 
-  it("still counts a 429 with Retry-After against maxRetries (IMDS said when: no budget needed)", async () => {
+  it("counts a 429 with Retry-After against an explicit maxRetries", async () => {
     const one = process_([{ status: 429, headers: { "Retry-After": "1" } }], { maxRetries: 2 });
     expect((await settleWithFakeClock(one.promise)).status).toBe(429);
     expect(one.script.calls).toHaveLength(3);
+    // Alone in the queue: exactly the Retry-After.
     expect(one.gaps()).toEqual([1000, 1000]);
+  });
+
+  it("gives a 429 with Retry-After the same time budget when maxRetries is left unset", async () => {
+    const throttled = { status: 429, headers: { "Retry-After": "1" } };
+    const one = process_([...Array.from({ length: 8 }, () => throttled), 200]);
+    expect((await settleWithFakeClock(one.promise, { maxTimers: 500 })).status).toBe(200);
+    expect(one.script.calls).toHaveLength(9);
+    // Never sooner than IMDS said.
+    for (const gap of one.gaps()) expect(gap).toBeGreaterThanOrEqual(1000);
+  });
+
+  it("a Retry-After longer than maxRetryDelayInMs is still a refusal: the 429 at once", async () => {
+    const one = process_([{ status: 429, headers: { "Retry-After": "120" } }, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(429);
+    expect(one.script.calls).toHaveLength(1);
+    expect(queueFiles()).toEqual([]);
   });
 
   it("keeps the 410 rule: 70 s, on its own schedule", async () => {
@@ -132,6 +160,28 @@ describe("IMDS 429 without Retry-After, on one host: the throttled processes tak
     expect(one.gaps()).toEqual([HOST_QUEUE_SPACING_MS, 800, 1600]);
   });
 
+  it("ten processes throttled at once with Retry-After: 1 come back one slot apart from it, not all together", async () => {
+    // Retry-After alone sent every process back at the same instant, into the same throttle.
+    const throttled = { status: 429, headers: { "Retry-After": "1" } };
+    const processes = Array.from({ length: 10 }, () => process_([throttled, 200]));
+    await settleWithFakeClock(Promise.all(processes.map((p) => p.promise)));
+    const secondTries = processes.map((p) => p.at()[1]!).sort((a, b) => a - b);
+    expect(secondTries).toEqual(Array.from({ length: 10 }, (_, i) => 1000 + i * HOST_QUEUE_SPACING_MS));
+  });
+
+  it("takes no turn further away than maxRetryDelayInMs: beyond, a process backs off alone and writes nothing", async () => {
+    // With 200 ms, three turns fit (56, 112, 168 ms); the fourth would be 224 ms away. A capped turn kept in the
+    // file made later processes wait for turns nobody used, and the capped processes all woke together.
+    const processes = Array.from({ length: 10 }, () => process_([429, 200], { maxRetryDelayInMs: 200 }));
+    await settleWithFakeClock(Promise.all(processes.map((p) => p.promise)));
+    const [name] = queueFiles();
+    const lines = readFileSync(path.join(os.tmpdir(), name!), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(3);
+    const secondTries = processes.map((p) => p.at()[1]!).sort((a, b) => a - b);
+    // Three in turn; the other seven on their own jitter (Math.random() 0.5 of a 200 ms window).
+    expect(secondTries).toEqual([...Array.from({ length: 7 }, () => 100), 56, 112, 168].sort((a, b) => a - b));
+  });
+
   it("a process that IMDS never throttles touches no file: no queue, no wait", async () => {
     const ok = process_([200]);
     const failing = process_([500, 200]);
@@ -166,5 +216,47 @@ describe("IMDS 429 without Retry-After, on one host: the throttled processes tak
     expect((await settleWithFakeClock(one.promise)).status).toBe(200);
     expect(one.gaps()).toEqual([800]);
     expect(readFileSync(path.join(target, "victim"), "utf8")).toBe("");
+  });
+
+  /** The queue file's path, learned from a first throttled process. */
+  async function queuePath(): Promise<string> {
+    const probe = process_([429, 200]);
+    await settleWithFakeClock(probe.promise);
+    const [name] = queueFiles();
+    return path.join(os.tmpdir(), name!);
+  }
+
+  it("does not write through a hard link planted where the queue file goes: it backs off alone", async () => {
+    const file = await queuePath();
+    const victim = path.join(os.tmpdir(), "victim-config");
+    writeFileSync(victim, "setting=1\n");
+    rmSync(file);
+    linkSync(victim, file);
+    const one = process_([429, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(200);
+    expect(one.gaps()).toEqual([800]);
+    expect(readFileSync(victim, "utf8")).toBe("setting=1\n");
+  });
+
+  it("does not hang on a FIFO planted where the queue file goes (an open for writing blocks until a reader comes)", async () => {
+    const file = await queuePath();
+    rmSync(file);
+    execFileSync("mkfifo", ["-m", "600", file]);
+    // The newcomer's look at the queue, and its own 429: both open the path.
+    const one = process_([429, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(200);
+    expect(one.gaps()).toEqual([800]);
+  });
+
+  it("does not read a huge file planted where the queue file goes: the queue is off", async () => {
+    const file = await queuePath();
+    // 2 GiB that cost nothing on disk (sparse); reading it whole would take seconds and the memory.
+    rmSync(file);
+    writeFileSync(file, "");
+    truncateSync(file, 2 * 1024 ** 3);
+    const one = process_([429, 200]);
+    expect((await settleWithFakeClock(one.promise)).status).toBe(200);
+    expect(one.gaps()).toEqual([800]);
+    expect(statSync(file).size).toBe(2 * 1024 ** 3);
   });
 });
