@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, unlinkSync, writeSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 
@@ -48,6 +48,7 @@ export interface ImdsHostQueue {
 }
 
 interface Line {
+  /** The earliest time its process may be served. */
   at: number;
   id: string;
 }
@@ -58,10 +59,23 @@ interface Line {
  */
 function openQueue(file: string, flags: number, uid: number): number | undefined {
   const fd = openSync(file, flags | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
-  const stat = fstatSync(fd);
-  if (stat.isFile() && stat.uid === uid && stat.nlink === 1 && stat.size <= MAX_QUEUE_BYTES) return fd;
-  closeSync(fd);
+  try {
+    const stat = fstatSync(fd);
+    if (stat.isFile() && stat.uid === uid && stat.nlink === 1 && stat.size <= MAX_QUEUE_BYTES) return fd;
+  } catch {
+    // Checked below: not usable.
+  }
+  closeQuietly(fd);
   return undefined;
+}
+
+/** Closes a descriptor; the queue never throws into a request. */
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Nothing left to do with it.
+  }
 }
 
 /** The lines of the open queue file, read from its start; `undefined` when it grew past its bound meanwhile. */
@@ -79,10 +93,14 @@ function readLines(fd: number, now: number): Line[] | undefined {
     .toString("utf8")
     .split("\n")
     .flatMap((line) => {
-      const [at, id] = line.split(" ");
+      const [at, id, joined] = line.split(" ");
       const time = Number(at);
-      // A line far in the future is from before the clock was set back: it would hold everyone up.
-      return id !== undefined && Number.isFinite(time) && time <= now + FUTURE_TOLERANCE_MS ? [{ at: time, id }] : [];
+      // Joined far in the future: written before the clock was set back, it would hold everyone up. (Its
+      // earliest time may well be in the future: a Retry-After.)
+      const joinedAt = joined === undefined ? time : Number(joined);
+      return id !== undefined && Number.isFinite(time) && joinedAt <= now + FUTURE_TOLERANCE_MS
+        ? [{ at: time, id }]
+        : [];
     });
 }
 
@@ -124,7 +142,7 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
         const last = schedule(before).at(-1) ?? -Infinity;
         if (Math.max(from, last + HOST_QUEUE_SPACING_MS) - now > maxWaitMs) return undefined;
         // One write of one short line with O_APPEND: lines of processes joining together never interleave.
-        writeSync(fd, `${from} ${id}\n`);
+        writeSync(fd, `${from} ${id} ${now}\n`);
         // This process may have been off the CPU since `now` (a start storm): read the others' lines, and
         // count the wait, from the time it is now.
         const read = Math.max(now, Date.now());
@@ -132,13 +150,18 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
         const index = lines?.findIndex((line) => line.id === id) ?? -1;
         if (lines === undefined || index < 0) return undefined;
         const mine = schedule(lines)[index]!;
-        // The queue was empty when this process joined, and the file has grown: the next process starts a new one.
-        if (mine === lines[index]!.at && fstatSync(fd).size > ROTATE_AT_BYTES) {
-          unlinkSync(file);
+        // Others joined between the look above and the write: too far now. The line costs the others one spacing.
+        if (mine - read > maxWaitMs) return undefined;
+        // Nobody waits ahead of this process nor joined after it, and the file has grown: the next process
+        // starts a new one (this very file, not one another process has just put in its place).
+        if (index === lines.length - 1 && last <= read && fstatSync(fd).size > ROTATE_AT_BYTES) {
+          const here = lstatSync(file);
+          const open = fstatSync(fd);
+          if (here.ino === open.ino && here.dev === open.dev) unlinkSync(file);
         }
-        return Math.min(maxWaitMs, Math.max(0, mine - read));
+        return Math.max(0, mine - read);
       } finally {
-        closeSync(fd);
+        closeQuietly(fd);
       }
     } catch {
       return undefined;
@@ -156,7 +179,8 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
       try {
         // The common case, IMDS never throttled here: one open of a file that does not exist, once a second.
         fd = openQueue(file, constants.O_RDONLY, uid);
-        if (fd === undefined || fstatSync(fd).mtimeMs < now - IDLE_AFTER_MS) return 0;
+        // Idle unless written to within the longest wait a line can stand for.
+        if (fd === undefined || fstatSync(fd).mtimeMs < now - Math.max(IDLE_AFTER_MS, maxWaitMs)) return 0;
         const last = schedule(readLines(fd, now) ?? []).at(-1);
         if (last === undefined || last <= now) return 0;
         idleSince = undefined;
@@ -164,7 +188,7 @@ export function imdsHostQueue(origin: string, folder: string = os.tmpdir()): Imd
         // No file (ENOENT), or one the file system refuses: nobody waits that this process can see.
         return 0;
       } finally {
-        if (fd !== undefined) closeSync(fd);
+        if (fd !== undefined) closeQuietly(fd);
       }
       return join(now, 0, maxWaitMs) ?? 0;
     },

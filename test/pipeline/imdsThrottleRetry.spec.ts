@@ -169,6 +169,16 @@ describe("IMDS 429 without Retry-After, on one host: the throttled processes tak
     expect(secondTries).toEqual(Array.from({ length: 10 }, (_, i) => 1000 + i * HOST_QUEUE_SPACING_MS));
   });
 
+  it("a Retry-After further away than the queue's clock tolerance (10 s) still takes turns from it", async () => {
+    // A line's earliest time may be far ahead; the lines dropped as written "from the future" are judged by the
+    // time they were written. Before, a Retry-After of 30 s dropped every line, and all came back at once.
+    const throttled = { status: 429, headers: { "Retry-After": "30" } };
+    const processes = Array.from({ length: 3 }, () => process_([throttled, 200]));
+    await settleWithFakeClock(Promise.all(processes.map((p) => p.promise)));
+    const secondTries = processes.map((p) => p.at()[1]!).sort((a, b) => a - b);
+    expect(secondTries).toEqual([30_000, 30_000 + HOST_QUEUE_SPACING_MS, 30_000 + 2 * HOST_QUEUE_SPACING_MS]);
+  });
+
   it("takes no turn further away than maxRetryDelayInMs: beyond, a process backs off alone and writes nothing", async () => {
     // With 200 ms, three turns fit (56, 112, 168 ms); the fourth would be 224 ms away. A capped turn kept in the
     // file made later processes wait for turns nobody used, and the capped processes all woke together.
