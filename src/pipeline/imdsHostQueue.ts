@@ -16,7 +16,7 @@ const RECHECK_IDLE_AFTER_MS = 1_000;
 /** Past this size, the first process that finds the queue empty removes the file (it only grows). */
 const ROTATE_AT_BYTES = 64 * 1024;
 /**
- * A queue file larger than this is not one this package wrote (a line is about 31 bytes, and the file is
+ * A queue file larger than this is not one this package wrote (a line is under 50 bytes, and the file is
  * removed past 64 KiB): it is not read, and the queue is off.
  */
 const MAX_QUEUE_BYTES = 1024 * 1024;

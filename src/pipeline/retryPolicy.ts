@@ -143,9 +143,10 @@ function retryPolicy(rules: RetryRules, options: ManagedIdentityRetryOptions = {
  * retries 404, 408, 410, 429 and 5xx with exponential back-off and jitter, honours `Retry-After`
  * (seconds or an HTTP-date), retries 410 for at least 70 s in total whatever the jitter, retries a 429
  * (IMDS's throttle: 20 token requests a second per VM) for at least 90 s (unless `maxRetries` is given: then
- * that many times; or `maxRetryDelayInMs` is under 1 s: then the default count), no sooner than its `Retry-After`, with full jitter over a doubling window, in turn with the
- * other processes of this host that IMDS throttles (a queue file in the temporary folder, touched only once
- * IMDS has throttled this host; a turn further away than `maxRetryDelayInMs` is not taken), retries a
+ * that many times; or `maxRetryDelayInMs` is under 1 s: then the default count), no sooner than its
+ * `Retry-After`, with full jitter over a doubling window, in turn with the other processes of this host that
+ * IMDS throttles (a queue file in the temporary folder, touched only once IMDS has throttled this host; a turn
+ * further away than `maxRetryDelayInMs` is not taken), retries a
  * reset connection or a try that timed out, and never retries 400, 401 or 403 nor a refused or
  * unreachable endpoint (that means no IMDS here, and the answer must come at once).
  *
