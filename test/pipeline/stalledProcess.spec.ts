@@ -13,11 +13,16 @@ const SCOPE = "https://vault.azure.net/.default";
 // Answers a token request (with the Metadata header) with a token, and the probe (without it) with IMDS's 400.
 const IMDS = `
 const http = require("node:http");
-const { parentPort } = require("node:worker_threads");
+const { parentPort, workerData } = require("node:worker_threads");
 let requests = 0;
 const server = http.createServer((req, res) => {
   requests++;
   parentPort.postMessage({ requests });
+  // Tells the stalled main thread that the answer is with the kernel (its message would wait for its event loop).
+  res.on("finish", () => {
+    Atomics.add(workerData.answered, 0, 1);
+    Atomics.notify(workerData.answered, 0);
+  });
   if (req.headers.metadata !== "true") {
     res.writeHead(400, { "content-type": "application/json" });
     res.end(JSON.stringify({ error: "invalid_request", error_description: "Required metadata header not specified" }));
@@ -32,9 +37,11 @@ server.listen(0, "127.0.0.1", () => parentPort.postMessage({ port: server.addres
 let worker: Worker;
 let origin: string;
 let requests = 0;
+/** How many answers the IMDS thread has handed to the kernel. */
+const answered = new Int32Array(new SharedArrayBuffer(4));
 
 beforeAll(async () => {
-  worker = new Worker(IMDS, { eval: true });
+  worker = new Worker(IMDS, { eval: true, workerData: { answered } });
   worker.on("message", (message: { requests?: number }) => {
     if (message.requests !== undefined) requests = message.requests;
   });
@@ -46,13 +53,18 @@ beforeAll(async () => {
 });
 afterAll(() => worker.terminate());
 
-/** While `run` goes on, each HTTP request stalls this thread for `ms` once it is sent, as a starved process. */
+/**
+ * While `run` goes on, each HTTP request stalls this thread once it is sent, as a starved process: until the IMDS
+ * thread has answered (however loaded the machine), then `ms` more, past the time limit under test.
+ */
 async function stallingAfterEachRequest<T>(ms: number, run: () => Promise<T>): Promise<{ result: T; stalls: number }> {
   let stalls = 0;
   const onStart = (message: unknown): void => {
     const request = (message as { request: ClientRequest }).request;
+    const answersBefore = Atomics.load(answered, 0);
     request.once("finish", () => {
       stalls++;
+      Atomics.wait(answered, 0, answersBefore, 30_000);
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
     });
   };
@@ -71,7 +83,7 @@ describe("a process stalled past a time limit while its answer arrived", () => {
       endpoint: origin,
       retryOptions: { tryTimeoutInMs: 100, maxRetries: 0 },
     });
-    const { result, stalls } = await stallingAfterEachRequest(400, () => credential.getToken(SCOPE));
+    const { result, stalls } = await stallingAfterEachRequest(200, () => credential.getToken(SCOPE));
     expect(stalls).toBe(1);
     expect(result?.token).toBe("after-a-stall");
     // The worker counts as it answers; its messages come in order, so a retry would show before this one.
@@ -80,7 +92,7 @@ describe("a process stalled past a time limit while its answer arrived", () => {
 
   it("the IMDS probe finds IMDS instead of reporting no answer", async () => {
     const before = requests;
-    const { result, stalls } = await stallingAfterEachRequest(400, () =>
+    const { result, stalls } = await stallingAfterEachRequest(200, () =>
       detectManagedIdentity({ env: { AZURE_POD_IDENTITY_AUTHORITY_HOST: origin }, probeTimeoutMs: 100 }),
     );
     expect(stalls).toBe(1);
